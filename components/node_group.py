@@ -1,0 +1,140 @@
+"""One EKS managed node group: hardened launch template, labels, taints, autoscaler tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components import versions
+
+# Kubernetes spells taint effects in CamelCase; the EKS API in SHOUTING_SNAKE.
+EKS_TAINT_EFFECT = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
+_GPU_FAMILIES = ("g4dn", "g5", "g5g", "g6", "g6e", "gr6", "p3", "p4d", "p4de", "p5", "p5e")
+
+
+def autoscaler_node_template_tags(labels: dict[str, str], taints: list[dict[str, str]]) -> dict[str, str]:
+    """cluster-autoscaler node-template tags, so it can scale the group up from zero.
+
+    With no node running, the autoscaler cannot see the labels and taints a new node would
+    have; it reads them from these ASG tags instead and only then knows a pending pod fits.
+    """
+    tags = {f"k8s.io/cluster-autoscaler/node-template/label/{k}": v for k, v in labels.items()}
+    for taint in taints:
+        tags[f"k8s.io/cluster-autoscaler/node-template/taint/{taint['key']}"] = f"{taint['value']}:{taint['effect']}"
+    return tags
+
+
+def ami_type_for(instance_types: list[str]) -> str:
+    """NVIDIA AL2023 AMI for GPU instance families, the standard AL2023 AMI otherwise."""
+    family = instance_types[0].split(".")[0]
+    return versions.GPU_AMI_TYPE if family in _GPU_FAMILIES else versions.DEFAULT_AMI_TYPE
+
+
+@dataclass(frozen=True)
+class NodeGroupArgs:
+    """What the NodeGroup component needs."""
+
+    cluster_name: str
+    """EKS cluster the group joins."""
+    group_name: str
+    """Node group name as in the stack config, e.g. PROTO-INFERENCE-NG."""
+    node_role_arn: pulumi.Input[str]
+    """IAM role of the nodes."""
+    subnet_ids: pulumi.Input[list[str]]
+    """Private subnets only: nodes get no public IP."""
+    instance_types: list[str]
+    """EC2 instance types."""
+    capacity_type: str
+    """ON_DEMAND or SPOT."""
+    min_size: int
+    """Fewest nodes."""
+    desired_size: int
+    """Nodes at creation; later changes are the autoscaler's and are ignored here."""
+    max_size: int
+    """Most nodes."""
+    disk_size: int
+    """Root volume size in GiB (encrypted gp3)."""
+    labels: dict[str, str]
+    """Node labels, including `node-group: <name>`."""
+    taints: list[dict[str, str]]
+    """Taints as Kubernetes writes them: key, value, effect (NoSchedule...)."""
+    tags: dict[str, str] = field(default_factory=dict)
+    """Tags on every resource."""
+
+
+class NodeGroup(pulumi.ComponentResource):
+    """A managed node group in private subnets, IMDSv2-only, with autoscaler discovery tags."""
+
+    node_group_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: NodeGroupArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("platform:index:NodeGroup", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        node_tags = {**args.tags, "Name": f"{args.cluster_name}-{args.group_name}"}
+
+        launch_template = aws.ec2.LaunchTemplate(
+            f"{name}-lt",
+            description=f"{args.group_name} nodes of {args.cluster_name}",
+            # IMDSv2 only, one hop: pods cannot reach the node's instance credentials. Pods that
+            # need the region or VPC id get them passed explicitly (see the add-ons).
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+            ),
+            block_device_mappings=[
+                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                    device_name="/dev/xvda",
+                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                        volume_size=args.disk_size, volume_type="gp3", encrypted="true", delete_on_termination="true"
+                    ),
+                )
+            ],
+            tag_specifications=[
+                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=node_tags)
+                for kind in ("instance", "volume")
+            ],
+            update_default_version=True,
+            tags=args.tags,
+            opts=child,
+        )
+
+        template_tags = autoscaler_node_template_tags(args.labels, args.taints)
+        node_group = aws.eks.NodeGroup(
+            f"{name}-ng",
+            cluster_name=args.cluster_name,
+            node_group_name=args.group_name,
+            node_role_arn=args.node_role_arn,
+            subnet_ids=args.subnet_ids,
+            instance_types=args.instance_types,
+            capacity_type=args.capacity_type,
+            ami_type=ami_type_for(args.instance_types),
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                min_size=args.min_size, desired_size=args.desired_size, max_size=args.max_size
+            ),
+            labels=args.labels,
+            taints=[
+                aws.eks.NodeGroupTaintArgs(key=t["key"], value=t["value"] or None, effect=EKS_TAINT_EFFECT[t["effect"]])
+                for t in args.taints
+            ],
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                id=launch_template.id, version=launch_template.latest_version.apply(str)
+            ),
+            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable_percentage=33),
+            tags={**args.tags, **template_tags},
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["scalingConfig.desiredSize"]),
+        )
+
+        # EKS does not copy node group tags to the Auto Scaling group it creates, and the
+        # autoscaler reads the ASG: tag it directly.
+        asg_name = node_group.resources.apply(lambda resources: resources[0].autoscaling_groups[0].name)
+        for key, value in template_tags.items():
+            aws.autoscaling.Tag(
+                f"{name}-asg-{key.rsplit('/', 1)[-1]}-{'label' if '/label/' in key else 'taint'}",
+                autoscaling_group_name=asg_name,
+                tag=aws.autoscaling.TagTagArgs(key=key, value=value, propagate_at_launch=False),
+                opts=pulumi.ResourceOptions(parent=node_group),
+            )
+
+        self.node_group_name = node_group.node_group_name
+        self.register_outputs({"node_group_name": self.node_group_name})

@@ -1,0 +1,150 @@
+"""Recording mocks: every resource's type, name, inputs and options, as the program declared them.
+
+Tests assert on these recorded *inputs* (what the program asked for), never on the mock's
+echoes. The outputs returned here only need to be plausible enough for the program to wire
+its resources together (ids, ARNs, the scalar outputs of pulumi-eks).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+
+ACCOUNT = "123456789012"
+REGION = "ap-northeast-2"
+OIDC_ISSUER = f"oidc.eks.{REGION}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+
+
+def is_secret(value: Any) -> bool:
+    """True for a value the SDK marked secret on the wire."""
+    return rpc.is_rpc_secret(value)
+
+
+def reveal(value: Any) -> Any:
+    """The value with every secret marker removed (for assertions on structure, not for printing)."""
+    if rpc.is_rpc_secret(value):
+        return reveal(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {k: reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [reveal(v) for v in value]
+    return value
+
+
+@dataclass
+class Record:
+    """One registered resource."""
+
+    type: str
+    name: str
+    urn: str
+    id: str
+    inputs: dict[str, Any]
+    custom: bool
+    remote: bool
+    parent: str
+    protect: bool
+    retain_on_delete: bool
+    deleted_with: str
+    dependencies: list[str]
+    ignore_changes: list[str]
+    provider: str
+    providers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def plain(self) -> dict[str, Any]:
+        """Inputs with secret markers removed."""
+        return reveal(self.inputs)
+
+
+def _hex(name: str, digits: int) -> str:
+    """A stable fake identifier (hash() is salted per process; plans must be reproducible)."""
+    return hashlib.sha256(name.encode()).hexdigest()[:digits]
+
+
+class PlatformMocks(pulumi.runtime.Mocks):
+    """Plausible outputs for the resource types eks-platform uses; inputs are echoed back."""
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict]:
+        name = args.name
+        state = dict(args.inputs)
+        arn = f"arn:aws:mock:{REGION}:{ACCOUNT}:{args.typ.split(':')[-1].lower()}/{name}"
+        state.setdefault("arn", arn)
+        resource_id = f"{name}-id"
+        match args.typ:
+            case "eks:index:Cluster":
+                state.update(
+                    kubeconfigJson=json.dumps({"apiVersion": "v1", "kind": "Config", "clusters": [{"name": name}]}),
+                    oidcProviderArn=f"arn:aws:iam::{ACCOUNT}:oidc-provider/{OIDC_ISSUER}",
+                    oidcProviderUrl=f"https://{OIDC_ISSUER}",
+                    clusterSecurityGroupId=f"sg-{_hex(name, 17)}",
+                )
+            case "aws:ec2/vpc:Vpc":
+                resource_id = f"vpc-{_hex(name, 17)}"
+            case "aws:ec2/subnet:Subnet":
+                resource_id = f"subnet-{_hex(name, 17)}"
+            case "aws:eks/nodeGroup:NodeGroup":
+                state["resources"] = [{"autoscalingGroups": [{"name": f"eks-{args.inputs['nodeGroupName']}-asg"}]}]
+            case "aws:ec2/launchTemplate:LaunchTemplate":
+                state["latestVersion"] = 1
+            case "aws:kms/key:Key":
+                state["keyId"] = f"{name}-key-id"
+            case "aws:iam/role:Role":
+                state["arn"] = f"arn:aws:iam::{ACCOUNT}:role/{args.inputs.get('name', name)}"
+                state.setdefault("name", name)
+            case "aws:s3/bucketV2:BucketV2" | "aws:s3/bucket:Bucket":
+                state.setdefault("bucket", f"{name}-bucket")
+                state["arn"] = f"arn:aws:s3:::{state['bucket']}"
+                resource_id = state["bucket"]
+            case "aws:ecr/repository:Repository":
+                state["repositoryUrl"] = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{args.inputs.get('name', name)}"
+        return resource_id, state
+
+    def call(self, args: MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:
+        if args.token == "aws:eks/getCluster:getCluster":
+            return {
+                "endpoint": "https://EXAMPLE.gr7.ap-northeast-2.eks.amazonaws.com",
+                "certificateAuthorities": [{"data": "LS0tLS1CRUdJTi1FWEFNUExFLS0tLS0="}],
+                "name": args.args["name"],
+            }, []
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/mock", "userId": "MOCK"}, []
+        return {}, []
+
+
+class RecordingMonitor(MockMonitor):
+    """A mock monitor that also keeps every registration's inputs and resource options."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks):
+        super().__init__(mocks)
+        self.records: list[Record] = []
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            self.records.append(
+                Record(
+                    type=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    id=response.id,
+                    inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
+                    custom=bool(request.custom),
+                    remote=bool(request.remote),
+                    parent=request.parent,
+                    protect=bool(request.protect),
+                    retain_on_delete=bool(request.retainOnDelete),
+                    deleted_with=request.deletedWith,
+                    dependencies=list(request.dependencies),
+                    ignore_changes=list(request.ignoreChanges),
+                    provider=request.provider,
+                    providers=dict(request.providers),
+                )
+            )
+        return response

@@ -1,0 +1,75 @@
+"""NodeGroup: hardened launch template, labels/taints, autoscaler tags, autoscaler owns desiredSize."""
+
+from __future__ import annotations
+
+from components.node_group import NodeGroup, NodeGroupArgs, autoscaler_node_template_tags
+from offline.runner import record_components
+
+TAINT = {"key": "dedicated", "value": "proto-inference", "effect": "NoSchedule"}
+LABELS = {"node-group": "PROTO-INFERENCE-NG", "workload": "inference"}
+
+
+def build(instance_types=("m6i.xlarge",)):
+    return record_components(
+        lambda: NodeGroup(
+            "ng",
+            NodeGroupArgs(
+                cluster_name="c1",
+                group_name="PROTO-INFERENCE-NG",
+                node_role_arn="arn:aws:iam::123456789012:role/nodes",
+                subnet_ids=["subnet-private-a", "subnet-private-b"],
+                instance_types=list(instance_types),
+                capacity_type="SPOT",
+                min_size=0,
+                desired_size=1,
+                max_size=4,
+                disk_size=100,
+                labels=LABELS,
+                taints=[TAINT],
+            ),
+        )
+    )
+
+
+def of(records, type_):
+    return [r for r in records if r.type == type_]
+
+
+def test_node_group_labels_taints_and_subnets() -> None:
+    [group] = of(build(), "aws:eks/nodeGroup:NodeGroup")
+    inputs = group.plain
+    assert inputs["nodeGroupName"] == "PROTO-INFERENCE-NG"
+    assert inputs["labels"] == LABELS
+    assert inputs["taints"] == [{"key": "dedicated", "value": "proto-inference", "effect": "NO_SCHEDULE"}]
+    assert inputs["subnetIds"] == ["subnet-private-a", "subnet-private-b"]
+    assert inputs["scalingConfig"] == {"minSize": 0, "desiredSize": 1, "maxSize": 4}
+    assert group.ignore_changes == ["scalingConfig.desiredSize"]
+
+
+def test_launch_template_requires_imdsv2_and_encrypts_the_root_volume() -> None:
+    [template] = of(build(), "aws:ec2/launchTemplate:LaunchTemplate")
+    metadata = template.inputs["metadataOptions"]
+    assert metadata["httpTokens"] == "required" and metadata["httpPutResponseHopLimit"] == 1
+    [disk] = template.inputs["blockDeviceMappings"]
+    assert disk["ebs"]["encrypted"] == "true" and disk["ebs"]["volumeSize"] == 100
+
+
+def test_autoscaler_tags_match_labels_and_taints() -> None:
+    records = build()
+    expected = {
+        "k8s.io/cluster-autoscaler/node-template/label/node-group": "PROTO-INFERENCE-NG",
+        "k8s.io/cluster-autoscaler/node-template/label/workload": "inference",
+        "k8s.io/cluster-autoscaler/node-template/taint/dedicated": "proto-inference:NoSchedule",
+    }
+    assert autoscaler_node_template_tags(LABELS, [TAINT]) == expected
+    asg_tags = {r.inputs["tag"]["key"]: r.inputs["tag"]["value"] for r in of(records, "aws:autoscaling/tag:Tag")}
+    assert asg_tags == expected
+    [group] = of(records, "aws:eks/nodeGroup:NodeGroup")
+    assert expected.items() <= group.inputs["tags"].items()
+
+
+def test_gpu_instances_get_the_nvidia_ami() -> None:
+    [group] = of(build(["g5.xlarge"]), "aws:eks/nodeGroup:NodeGroup")
+    assert group.inputs["amiType"] == "AL2023_x86_64_NVIDIA"
+    [cpu] = of(build(), "aws:eks/nodeGroup:NodeGroup")
+    assert cpu.inputs["amiType"] == "AL2023_x86_64_STANDARD"

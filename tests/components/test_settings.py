@@ -1,0 +1,178 @@
+"""The settings model refuses bad stack config with one error naming key, value and what is allowed."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.settings import SECRETS, ConfigError, load_settings
+from offline.runner import ProgramError, run_program, stack_config
+
+ALL_SECRETS = frozenset(SECRETS)
+
+
+def refuse(raw: dict[str, Any], *, secrets: frozenset[str] = ALL_SECRETS, stack: str = "dev") -> str:
+    """The ConfigError message for `raw`; fails the test if the config is accepted."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(raw, stack=stack, secrets_present=secrets)
+    return str(caught.value)
+
+
+def inference(raw: dict[str, Any]) -> dict[str, Any]:
+    return raw["nodeGroups"]["PROTO-INFERENCE-NG"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod", "local"])
+def test_committed_stack_files_are_valid(stack: str) -> None:
+    settings = load_settings(stack_config(stack), stack=stack, secrets_present=ALL_SECRETS)
+    assert settings.environment == stack
+
+
+def test_unknown_environment_names_the_allowed_ones(dev_config: dict[str, Any]) -> None:
+    dev_config["environment"] = "staging"
+    message = refuse(dev_config)
+    assert "eks-platform:environment = 'staging'" in message
+    assert "'dev', 'prod' or 'local'" in message
+
+
+def test_min_size_above_max_size(dev_config: dict[str, Any]) -> None:
+    inference(dev_config).update(minSize=5, desiredSize=5, maxSize=4)
+    message = refuse(dev_config)
+    assert "eks-platform:nodeGroups.PROTO-INFERENCE-NG.minSize = 5" in message
+    assert "must be <= maxSize (4)" in message
+
+
+@pytest.mark.parametrize("desired", [0, 9])
+def test_desired_size_outside_min_max(dev_config: dict[str, Any], desired: int) -> None:
+    dev_config["nodeGroups"]["system"].update(minSize=1, desiredSize=desired, maxSize=3)
+    message = refuse(dev_config)
+    assert f"eks-platform:nodeGroups.system.desiredSize = {desired}" in message
+    assert "[minSize, maxSize] = [1, 3]" in message
+
+
+def test_taint_effect_must_be_a_kubernetes_effect(dev_config: dict[str, Any]) -> None:
+    inference(dev_config)["taints"][0]["effect"] = "NoScheduleEver"
+    message = refuse(dev_config)
+    assert "eks-platform:nodeGroups.PROTO-INFERENCE-NG.taints[0].effect = 'NoScheduleEver'" in message
+    assert "'NoSchedule', 'PreferNoSchedule' or 'NoExecute'" in message
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("vpcCidr", "10.0.0.1/16"), ("vpcCidr", "10.0.0.0/33"), ("vpcCidr", "not-a-cidr")],
+)
+def test_invalid_vpc_cidr(dev_config: dict[str, Any], key: str, value: str) -> None:
+    dev_config[key] = value
+    message = refuse(dev_config)
+    assert f"eks-platform:vpcCidr = {value!r}" in message
+    assert "IPv4 CIDR block" in message
+
+
+def test_invalid_public_access_cidr(dev_config: dict[str, Any]) -> None:
+    dev_config["publicAccessCidrs"] = ["10.0.0.0/8", "300.1.1.0/24"]
+    message = refuse(dev_config)
+    assert "eks-platform:publicAccessCidrs[1] = '300.1.1.0/24'" in message
+
+
+def test_vpc_too_small_for_the_subnet_plan(dev_config: dict[str, Any]) -> None:
+    dev_config["vpcCidr"] = "10.0.0.0/24"
+    assert "prefix length from /16 to /20" in refuse(dev_config)
+
+
+def test_unsupported_kubernetes_version(dev_config: dict[str, Any]) -> None:
+    dev_config["kubernetesVersion"] = "1.29"
+    message = refuse(dev_config)
+    assert "eks-platform:kubernetesVersion = '1.29'" in message
+    assert "'1.33', '1.34' or '1.35'" in message
+
+
+def test_aws_stack_needs_the_inference_node_group(dev_config: dict[str, Any]) -> None:
+    del dev_config["nodeGroups"]["PROTO-INFERENCE-NG"]
+    message = refuse(dev_config)
+    assert "eks-platform:nodeGroups = ['system']" in message
+    assert "needs the PROTO-INFERENCE-NG node group" in message
+
+
+def test_inference_group_must_be_tainted(dev_config: dict[str, Any]) -> None:
+    inference(dev_config)["taints"] = []
+    message = refuse(dev_config)
+    assert "eks-platform:nodeGroups.PROTO-INFERENCE-NG.taints = []" in message
+    assert "NoSchedule or NoExecute taint" in message
+
+
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_required_secret_missing(dev_config: dict[str, Any], missing: str) -> None:
+    message = refuse(dev_config, secrets=ALL_SECRETS - {missing})
+    assert f"eks-platform:{missing} = None" in message
+    assert f"pulumi config set --secret {missing}" in message
+
+
+def test_prod_refuses_an_api_endpoint_open_to_the_internet() -> None:
+    raw = copy.deepcopy(stack_config("prod"))
+    raw["publicAccessCidrs"] = ["0.0.0.0/0"]
+    message = refuse(raw, stack="prod")
+    assert "eks-platform:publicAccessCidrs[0] = '0.0.0.0/0'" in message
+    assert "prod must not open the API endpoint" in message
+
+
+def test_dev_may_open_the_api_endpoint(dev_config: dict[str, Any]) -> None:
+    assert dev_config["publicAccessCidrs"] == ["0.0.0.0/0"]
+    load_settings(dev_config, stack="dev", secrets_present=ALL_SECRETS)
+
+
+def test_prod_needs_three_zones() -> None:
+    raw = copy.deepcopy(stack_config("prod"))
+    raw["availabilityZones"] = ["ap-northeast-2a", "ap-northeast-2b"]
+    assert "at least 3 zones in prod" in refuse(raw, stack="prod")
+
+
+def test_zone_outside_the_region(dev_config: dict[str, Any]) -> None:
+    dev_config["availabilityZones"] = ["ap-northeast-2a", "us-east-1a"]
+    assert "eks-platform:availabilityZones[1] = 'us-east-1a'" in refuse(dev_config)
+
+
+def test_local_environment_cannot_create_a_cluster() -> None:
+    raw = {**stack_config("local"), "createCluster": True}
+    message = refuse(raw, stack="local")
+    assert "eks-platform:createCluster = True" in message
+
+
+def test_existing_cluster_needs_exactly_one_target() -> None:
+    raw = {**stack_config("local"), "existingCluster": {"kubeconfigContext": "kind-x", "eksClusterName": "x"}}
+    assert "set exactly one of kubeconfigContext or eksClusterName" in refuse(raw, stack="local")
+
+
+def test_unknown_keys_are_refused_with_their_name(dev_config: dict[str, Any]) -> None:
+    inference(dev_config)["minsize"] = 1
+    message = refuse(dev_config)
+    assert "eks-platform:nodeGroups.PROTO-INFERENCE-NG.minsize = 1: unknown key" in message
+    assert "unknown key" in refuse({**dev_config, "clusterNmae": "x"})
+
+
+def test_bad_admin_role_arn(dev_config: dict[str, Any]) -> None:
+    dev_config["adminRoleArns"] = ["arn:aws:iam::123:user/alice"]
+    assert "eks-platform:adminRoleArns[0] = 'arn:aws:iam::123:user/alice'" in refuse(dev_config)
+
+
+def test_every_problem_is_reported_at_once(dev_config: dict[str, Any]) -> None:
+    dev_config.update(kubernetesVersion="1.20", vpcCidr="nope")
+    message = refuse(dev_config)
+    assert re.search(r"\(2 problem\(s\)\)", message)
+
+
+def test_bad_config_creates_nothing(dev_config: dict[str, Any]) -> None:
+    inference(dev_config)["taints"][0]["effect"] = "Sometimes"
+    with pytest.raises(ProgramError, match=r"taints\[0\]\.effect = 'Sometimes'") as caught:
+        run_program("dev", dev_config)
+    assert isinstance(caught.value.error, pulumi.RunError)  # printed without a traceback
+    assert caught.value.records == []  # not even a provider was registered
+
+
+def test_a_missing_secret_stops_the_whole_program(dev_config: dict[str, Any]) -> None:
+    with pytest.raises(ProgramError, match="pulumi config set --secret djangoSecretKey") as caught:
+        run_program("dev", dev_config, with_placeholder_secrets=False)
+    assert caught.value.records == []
