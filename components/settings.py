@@ -33,6 +33,8 @@ ARGO_AUTH_MODES = ("client", "sso", "server")
 SECRETS = {
     "djangoSecretKey": "Django SECRET_KEY",
     "djangoDatabaseUrl": "Django DATABASE_URL (postgres://user:password@host:5432/db)",
+    "argoSsoClientId": "OIDC client id of the Argo server (authMode sso)",
+    "argoSsoClientSecret": "OIDC client secret of the Argo server (authMode sso)",
 }
 
 Environment = Literal["dev", "prod", "local"]
@@ -145,6 +147,98 @@ class ExistingCluster(_Model):
         return self
 
 
+class ArgoControllerSettings(_Model):
+    """Scale knobs of the workflow controller."""
+
+    workers: int = Field(default=32, gt=0, description="Workflow workers (--workflow-workers).")
+    qps: float = Field(default=20.0, gt=0, description="Kubernetes API queries per second.")
+    burst: int = Field(default=30, gt=0, description="Kubernetes API burst.")
+    parallelism: int = Field(default=10, gt=0, description="Most workflows running at once.")
+
+
+class ArgoArtifactSettings(_Model):
+    """The default artifact repository."""
+
+    enabled: bool = Field(default=True, description="S3 artifact repository (off automatically without AWS).")
+    expiration_days: int = Field(default=30, gt=0, description="Artifacts expire after this many days.")
+    s3_endpoint: str = Field(default="", description="S3-compatible endpoint for stacks without AWS (e.g. MinIO).")
+    bucket: str = Field(default="", description="Bucket at s3Endpoint; on AWS the stack creates its own.")
+
+
+class ArgoSettings(_Model):
+    """Argo Workflows, pinned to PROTO-INFERENCE-NG."""
+
+    enabled: bool = Field(default=True, description="Install Argo Workflows.")
+    namespace: str = Field(default="argo", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", description="Namespace.")
+    auth_mode: Literal["client", "sso"] = Field(default="client", description="Argo server auth: client or sso.")
+    sso_issuer: str = Field(default="", description="OIDC issuer URL when authMode is sso.")
+    server_replicas: int = Field(default=0, ge=0, description="Argo server replicas; 0 = 2 in prod, 1 elsewhere.")
+    ingress_host: str = Field(
+        default="", description="Expose the Argo server through an Ingress at this host; '' = no Ingress."
+    )
+    controller: ArgoControllerSettings = Field(default_factory=ArgoControllerSettings, description="Controller scale.")
+    artifacts: ArgoArtifactSettings = Field(default_factory=ArgoArtifactSettings, description="Artifact repository.")
+    workflow_ttl_seconds: int = Field(default=86400, gt=0, description="Finished workflows are deleted after this.")
+
+
+class DjangoSettings(_Model):
+    """The Django service deployed from charts/django."""
+
+    enabled: bool = Field(default=True, description="Deploy the Django service.")
+    namespace: str = Field(default="django", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", description="Namespace.")
+    image_repository: str = Field(default="", description="Image repository; '' = the stack's ECR repository.")
+    image_tag: str = Field(
+        default="0.1.0", pattern=r"^[\w][\w.-]{0,127}$", description="Image tag (immutable; never latest)."
+    )
+    hosts: list[str] = Field(default_factory=list, description="Public host names (Ingress rules and ALLOWED_HOSTS).")
+    ingress_class_name: str = Field(default="", description="alb, nginx or '' (alb on AWS stacks, none elsewhere).")
+    certificate_arn: str = Field(default="", description="ACM certificate for the ALB's HTTPS listener.")
+    ecr_keep_images: int = Field(default=30, gt=0, description="ECR lifecycle: keep the newest N images.")
+
+    @field_validator("image_tag")
+    @classmethod
+    def _no_latest(cls, tag: str) -> str:
+        if tag == "latest":
+            raise SettingError("imageTag", tag, "an immutable tag (a version or commit SHA), never latest")
+        return tag
+
+
+class LoadBalancerControllerSettings(_Model):
+    """AWS Load Balancer Controller."""
+
+    enabled: bool = Field(default=True, description="Install it (AWS stacks only).")
+
+
+class ClusterAutoscalerSettings(_Model):
+    """cluster-autoscaler."""
+
+    enabled: bool = Field(default=True, description="Install it (AWS stacks only).")
+    scale_down_unneeded_time: str = Field(
+        default="10m", pattern=r"^\d+[smh]$", description="Idle time before scale-down."
+    )
+    scale_down_delay_after_add: str = Field(default="10m", pattern=r"^\d+[smh]$", description="Wait after a scale-up.")
+    scale_down_utilization_threshold: float = Field(
+        default=0.5, gt=0, le=1, description="Below this a node is unneeded."
+    )
+    expander: Literal["least-waste", "random", "most-pods", "priority"] = Field(
+        default="least-waste", description="Expander."
+    )
+
+
+class MetricsServerSettings(_Model):
+    """metrics-server."""
+
+    enabled: bool = Field(default=True, description="Install it (every stack; the HPA needs it).")
+
+
+class AddonSettings(_Model):
+    """Cluster add-ons."""
+
+    load_balancer_controller: LoadBalancerControllerSettings = Field(default_factory=LoadBalancerControllerSettings)
+    cluster_autoscaler: ClusterAutoscalerSettings = Field(default_factory=ClusterAutoscalerSettings)
+    metrics_server: MetricsServerSettings = Field(default_factory=MetricsServerSettings)
+
+
 class Settings(_Model):
     """Everything one stack says about itself. See the README's configuration reference."""
 
@@ -178,6 +272,12 @@ class Settings(_Model):
     )
     node_groups: dict[str, NodeGroupSettings] = Field(default_factory=dict, description="Managed node groups by name.")
     tags: dict[str, str] = Field(default_factory=dict, description="Extra AWS tags on every resource.")
+    data_on_destroy: Literal["", "retain", "delete"] = Field(
+        default="", description="Artifact bucket and ECR repository on destroy: retain or delete; '' = retain in prod."
+    )
+    argo: ArgoSettings = Field(default_factory=ArgoSettings, description="Argo Workflows.")
+    django: DjangoSettings = Field(default_factory=DjangoSettings, description="The Django service.")
+    addons: AddonSettings = Field(default_factory=AddonSettings, description="Cluster add-ons.")
 
     # ---- field rules -------------------------------------------------------------------
     @field_validator("region")
@@ -224,15 +324,41 @@ class Settings(_Model):
         if self.create_cluster:
             self._check_aws_stack()
         self._check_node_groups()
+        self._check_argo()
+        self._check_django()
         self._check_secrets()
         return self
+
+    def _check_argo(self) -> None:
+        if not self.argo.enabled:
+            return
+        inference = self.node_groups.get(INFERENCE_NODE_GROUP)
+        if inference is not None and inference.min_size == 0:
+            raise SettingError(
+                f"nodeGroups.{INFERENCE_NODE_GROUP}.minSize",
+                0,
+                "at least 1 while Argo's controller and server are pinned to this group (they must always have a node)",
+            )
+        if self.argo.auth_mode == "sso" and not self.argo.sso_issuer.startswith("https://"):
+            raise SettingError(
+                "argo.ssoIssuer", self.argo.sso_issuer, "an https:// OIDC issuer URL when authMode is sso"
+            )
+
+    def _check_django(self) -> None:
+        if self.django.enabled and not self.create_cluster and not self.django.image_repository:
+            raise SettingError(
+                "django.imageRepository",
+                "",
+                "an image repository: without AWS there is no ECR repository to default to",
+            )
 
     def _check_aws_stack(self) -> None:
         if INFERENCE_NODE_GROUP not in self.node_groups:
             raise SettingError(
                 "nodeGroups",
                 sorted(self.node_groups),
-                f"an AWS stack needs the {INFERENCE_NODE_GROUP} node group (and {SYSTEM_NODE_GROUP}) in nodeGroups",
+                f"an AWS stack needs the {INFERENCE_NODE_GROUP} node group (Argo Workflows and inference pods run only "
+                f"there) and the {SYSTEM_NODE_GROUP} group",
             )
         if SYSTEM_NODE_GROUP not in self.node_groups:
             raise SettingError(
@@ -296,8 +422,21 @@ class Settings(_Model):
     # ---- derived values ------------------------------------------------------------------
     @property
     def required_secrets(self) -> tuple[str, ...]:
-        """Secret keys this stack cannot run without."""
-        return tuple(SECRETS)
+        """Secret keys this stack cannot run without, by the features it turns on."""
+        needed = ("djangoSecretKey", "djangoDatabaseUrl") if self.django.enabled else ()
+        if self.argo.enabled and self.argo.auth_mode == "sso":
+            needed += ("argoSsoClientId", "argoSsoClientSecret")
+        return needed
+
+    @property
+    def retain_data(self) -> bool:
+        """Keep the artifact bucket and ECR repository (and their contents) on destroy."""
+        return self.data_on_destroy == "retain" or (self.data_on_destroy == "" and self.is_prod)
+
+    @property
+    def argo_server_replicas(self) -> int:
+        """Configured, else 2 in prod (with a PodDisruptionBudget) and 1 elsewhere."""
+        return self.argo.server_replicas or (2 if self.is_prod else 1)
 
     @property
     def is_prod(self) -> bool:

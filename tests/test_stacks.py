@@ -99,7 +99,12 @@ def test_existing_eks_cluster_by_name_reads_but_creates_nothing() -> None:
 
     run = run_program(
         "existing",
-        {"environment": "dev", "createCluster": False, "existingCluster": {"eksClusterName": "team-cluster"}},
+        {
+            "environment": "dev",
+            "createCluster": False,
+            "existingCluster": {"eksClusterName": "team-cluster"},
+            "django": {"imageRepository": "registry.example.com/django"},
+        },
     )
     assert [r.type for r in run.records if r.custom and not r.type.startswith("pulumi:providers:")] == []
     assert run.outputs["updateKubeconfigCommand"].endswith("--name team-cluster")

@@ -106,6 +106,8 @@ def test_inference_group_must_be_tainted(dev_config: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("missing", sorted(SECRETS))
 def test_required_secret_missing(dev_config: dict[str, Any], missing: str) -> None:
+    if missing.startswith("argoSso"):  # only needed when the Argo server uses SSO
+        dev_config["argo"].update(authMode="sso", ssoIssuer="https://sso.example.com")
     message = refuse(dev_config, secrets=ALL_SECRETS - {missing})
     assert f"eks-platform:{missing} = None" in message
     assert f"pulumi config set --secret {missing}" in message
@@ -176,3 +178,61 @@ def test_a_missing_secret_stops_the_whole_program(dev_config: dict[str, Any]) ->
     with pytest.raises(ProgramError, match="pulumi config set --secret djangoSecretKey") as caught:
         run_program("dev", dev_config, with_placeholder_secrets=False)
     assert caught.value.records == []
+
+
+def test_secrets_of_disabled_features_are_not_required(dev_config: dict[str, Any]) -> None:
+    dev_config["django"]["enabled"] = False
+    settings = load_settings(dev_config, stack="dev", secrets_present=frozenset())
+    assert settings.required_secrets == ()
+
+
+# ---- Argo Workflows ------------------------------------------------------------------------
+
+
+def test_argo_on_an_aws_stack_needs_the_inference_group(dev_config: dict[str, Any]) -> None:
+    del dev_config["nodeGroups"]["PROTO-INFERENCE-NG"]
+    assert dev_config["argo"].get("enabled", True)
+    assert "Argo Workflows and inference pods run only there" in refuse(dev_config)
+
+
+def test_argo_pinned_to_an_inference_group_that_may_scale_to_zero(dev_config: dict[str, Any]) -> None:
+    inference(dev_config).update(minSize=0, desiredSize=0)
+    message = refuse(dev_config)
+    assert "eks-platform:nodeGroups.PROTO-INFERENCE-NG.minSize = 0" in message
+    assert "Argo's controller and server are pinned" in message
+    dev_config["argo"]["enabled"] = False  # without Argo, scale-to-zero is fine
+    load_settings(dev_config, stack="dev", secrets_present=ALL_SECRETS)
+
+
+def test_argo_auth_mode_must_be_client_or_sso(dev_config: dict[str, Any]) -> None:
+    dev_config["argo"]["authMode"] = "server"
+    message = refuse(dev_config)
+    assert "eks-platform:argo.authMode = 'server'" in message
+    assert "'client' or 'sso'" in message
+
+
+@pytest.mark.parametrize("value", [0, -3])
+def test_argo_parallelism_must_be_positive(dev_config: dict[str, Any], value: int) -> None:
+    dev_config["argo"]["controller"]["parallelism"] = value
+    message = refuse(dev_config)
+    assert f"eks-platform:argo.controller.parallelism = {value}" in message
+    assert "greater than 0" in message
+
+
+def test_sso_needs_an_issuer(dev_config: dict[str, Any]) -> None:
+    dev_config["argo"]["authMode"] = "sso"
+    assert "eks-platform:argo.ssoIssuer = ''" in refuse(dev_config)
+
+
+# ---- Django ------------------------------------------------------------------------------
+
+
+def test_django_image_tag_latest_is_refused(dev_config: dict[str, Any]) -> None:
+    dev_config["django"]["imageTag"] = "latest"
+    assert "eks-platform:django.imageTag = 'latest'" in refuse(dev_config)
+
+
+def test_django_without_aws_needs_an_image_repository() -> None:
+    raw = copy.deepcopy(stack_config("local"))
+    raw["django"]["imageRepository"] = ""
+    assert "eks-platform:django.imageRepository = ''" in refuse(raw, stack="local")
