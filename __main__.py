@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import pulumi
 
+from components import versions
+from components.argo_workflows import WORKFLOW_SERVICE_ACCOUNT, ArgoWorkflows, ArgoWorkflowsArgs
+from components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
 from components.cluster_access import connect_existing, provision_eks
-from components.settings import ConfigError, from_pulumi_config
+from components.django_app import DjangoApp, DjangoAppArgs
+from components.settings import INFERENCE_NODE_GROUP, SYSTEM_NODE_GROUP, ConfigError, from_pulumi_config
+from workflows import TemplateContext
 
 try:
     settings = from_pulumi_config()
@@ -18,8 +23,104 @@ except ConfigError as error:
     # RunError prints the message alone: the operator sees which key is wrong, not a traceback.
     raise pulumi.RunError(str(error)) from None
 
+config = pulumi.Config()
+stack = settings.stack
 access = provision_eks(settings) if settings.create_cluster else connect_existing(settings)
+system_selector, _ = settings.scheduling_for(SYSTEM_NODE_GROUP)
+inference_selector, inference_tolerations = settings.scheduling_for(INFERENCE_NODE_GROUP)
 
+# ---- Django -------------------------------------------------------------------------------
+django = None
+if settings.django.enabled:
+    django = DjangoApp(
+        f"{stack}-django",
+        DjangoAppArgs(
+            environment=settings.environment,
+            namespace=settings.django.namespace,
+            image_tag=settings.django.image_tag,
+            image_repository=settings.django.image_repository,
+            repository_name=f"{access.cluster_name}/django",
+            ecr_keep_images=settings.django.ecr_keep_images,
+            secret_key=config.require_secret("djangoSecretKey"),
+            database_url=config.require_secret("djangoDatabaseUrl"),
+            hosts=settings.django.hosts,
+            node_selector=system_selector,
+            ingress_class_name=settings.django.ingress_class_name or ("alb" if access.owns_aws else ""),
+            certificate_arn=settings.django.certificate_arn,
+            vpc_cidr=settings.vpc_cidr if access.owns_aws and not settings.existing_vpc else "",
+            protect=settings.is_prod,
+            retain_images=settings.retain_data,
+        ),
+        opts=access.k8s_opts(),
+    )
+
+# ---- Argo Workflows -------------------------------------------------------------------------
+argo = bucket = None
+if settings.argo.enabled:
+    artifacts = settings.argo.artifacts
+    if artifacts.enabled and access.owns_aws:
+        bucket = ArtifactBucket(
+            f"{stack}-argo-artifacts",
+            ArtifactBucketArgs(
+                name_prefix=f"{access.cluster_name}-argo-artifacts",
+                expiration_days=artifacts.expiration_days,
+                namespace=settings.argo.namespace,
+                service_account=WORKFLOW_SERVICE_ACCOUNT,
+                oidc_provider_arn=access.oidc_provider_arn,
+                oidc_provider_url=access.oidc_provider_url,
+                retain=settings.retain_data,
+            ),
+            opts=pulumi.ResourceOptions(providers=[access.aws_provider]),
+        )
+    bucket_name = (
+        bucket.bucket_name if bucket else (artifacts.bucket if artifacts.enabled and artifacts.s3_endpoint else None)
+    )
+    django_image_placeholder = (
+        f"{settings.django.image_repository or 'ecr-repository-of-this-stack'}:{settings.django.image_tag}"
+    )
+    argo = ArgoWorkflows(
+        f"{stack}-argo",
+        ArgoWorkflowsArgs(
+            namespace=settings.argo.namespace,
+            node_selector=inference_selector,
+            tolerations=inference_tolerations,
+            auth_mode=settings.argo.auth_mode,
+            sso_issuer=settings.argo.sso_issuer,
+            sso_client_id=config.get_secret("argoSsoClientId"),
+            sso_client_secret=config.get_secret("argoSsoClientSecret"),
+            server_replicas=settings.argo_server_replicas,
+            workers=settings.argo.controller.workers,
+            qps=settings.argo.controller.qps,
+            burst=settings.argo.controller.burst,
+            parallelism=settings.argo.controller.parallelism,
+            workflow_ttl_seconds=settings.argo.workflow_ttl_seconds,
+            region=settings.region,
+            extra_workflow_namespaces=[settings.django.namespace] if django else [],
+            artifact_bucket=bucket_name,
+            artifact_endpoint=artifacts.s3_endpoint or "s3.amazonaws.com",
+            artifact_role_arn=bucket.role_arn if bucket else None,
+            ingress_host=settings.argo.ingress_host,
+            ingress_class_name="alb" if access.owns_aws else "nginx",
+            template_context=TemplateContext(
+                namespace=settings.argo.namespace,
+                service_account_name=WORKFLOW_SERVICE_ACCOUNT,
+                node_selector=inference_selector,
+                tolerations=inference_tolerations,
+                django_image=django_image_placeholder,
+                django_config_map=DjangoApp.config_map_name,
+                django_secret=DjangoApp.secret_name,
+                django_namespace=settings.django.namespace,
+                run_code_image=versions.RUN_CODE_IMAGE,
+                artifacts_enabled=bucket_name is not None,
+            ),
+            django_image=django.image_repository.apply(lambda repo: f"{repo}:{settings.django.image_tag}")
+            if django
+            else None,
+        ),
+        opts=access.k8s_opts(depends_on=[django] if django else []),
+    )
+
+# ---- Outputs ----------------------------------------------------------------------------------
 pulumi.export("environment", settings.environment)
 pulumi.export("clusterName", access.cluster_name)
 pulumi.export("region", settings.region)
@@ -32,3 +133,18 @@ if access.owns_aws:
     pulumi.export("oidcProviderArn", access.oidc_provider_arn)
     pulumi.export("nodeGroupNames", access.node_group_names)
     pulumi.export("kubeconfig", access.kubeconfig)
+if argo:
+    pulumi.export("argoNamespace", argo.namespace)
+    pulumi.export("argoServerService", argo.server_service)
+    pulumi.export(
+        "argoPortForwardCommand",
+        pulumi.Output.concat("kubectl -n ", argo.namespace, " port-forward svc/", argo.server_service, " 2746:2746"),
+    )
+    pulumi.export("argoWorkflowServiceAccount", argo.workflow_service_account)
+    pulumi.export("argoWorkflowTemplates", argo.template_names)
+    pulumi.export("argoArtifactBucket", bucket.bucket_name if bucket else "")
+if django:
+    pulumi.export("djangoNamespace", django.namespace)
+    pulumi.export("djangoImageRepository", django.image_repository)
+    pulumi.export("djangoServiceHost", django.service_host)
+    pulumi.export("djangoIngressHosts", django.ingress_hosts)

@@ -48,7 +48,10 @@ class ClusterAccess:
         `deleted_with` the cluster: when the cluster goes, destroy does not wait on an API
         server that no longer answers to delete what lived inside it.
         """
-        return pulumi.ResourceOptions(providers=[self.k8s_provider], deleted_with=self.cluster, **extra)
+        providers: list[pulumi.ProviderResource] = [self.k8s_provider]
+        if self.aws_provider is not None:
+            providers.append(self.aws_provider)  # components that also own AWS resources (ECR, S3, IAM)
+        return pulumi.ResourceOptions(providers=providers, deleted_with=self.cluster, **extra)
 
 
 def default_tags(settings: Settings) -> dict[str, str]:

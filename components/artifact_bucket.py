@@ -1,0 +1,145 @@
+"""The S3 bucket Argo keeps workflow artifacts in, and the IRSA role that alone may use it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs, policy_document
+
+
+def tls_only_policy(bucket_arn: str) -> str:
+    """Bucket policy refusing every request that does not arrive over TLS."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        },
+        sort_keys=True,
+    )
+
+
+def bucket_access_policy(bucket_arn: str) -> str:
+    """What workflow pods may do: read and write objects of this one bucket, nothing else."""
+    return policy_document(
+        [
+            {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"], "Resource": bucket_arn},
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                "Resource": f"{bucket_arn}/*",
+            },
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class ArtifactBucketArgs:
+    """What the ArtifactBucket component needs."""
+
+    name_prefix: str
+    """Prefix of the bucket name (S3 appends a unique suffix)."""
+    expiration_days: int
+    """Objects expire after this many days."""
+    namespace: str
+    """Namespace of the workflow service account."""
+    service_account: str
+    """The workflow service account; the only principal that may assume the access role."""
+    oidc_provider_arn: pulumi.Input[str]
+    """The cluster's IAM OIDC provider."""
+    oidc_provider_url: pulumi.Input[str]
+    """Its issuer URL."""
+    retain: bool
+    """Keep bucket and contents on destroy (prod); otherwise destroy empties and deletes it."""
+
+
+class ArtifactBucket(pulumi.ComponentResource):
+    """Encrypted, private, TLS-only bucket with lifecycle expiry, plus its IRSA access role."""
+
+    bucket_name: pulumi.Output[str]
+    role_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ArtifactBucketArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("platform:index:ArtifactBucket", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        bucket = aws.s3.Bucket(
+            f"{name}-bucket",
+            bucket_prefix=f"{args.name_prefix}-",
+            force_destroy=not args.retain,  # dev: destroy empties it; prod: never deleted by Pulumi
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain),
+        )
+        on_bucket = pulumi.ResourceOptions(parent=bucket)
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=on_bucket,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-ownership",
+            bucket=bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=on_bucket,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="aws:kms"
+                    ),
+                    bucket_key_enabled=True,  # fewer KMS calls for many small artifacts
+                )
+            ],
+            opts=on_bucket,
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-tls-only", bucket=bucket.id, policy=bucket.arn.apply(tls_only_policy), opts=on_bucket
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle",
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-artifacts",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.expiration_days),
+                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                        days_after_initiation=1
+                    ),
+                )
+            ],
+            opts=on_bucket,
+        )
+        role = ServiceAccountRole(
+            f"{name}-access",
+            ServiceAccountRoleArgs(
+                oidc_provider_arn=args.oidc_provider_arn,
+                oidc_provider_url=args.oidc_provider_url,
+                namespace=args.namespace,
+                service_account=args.service_account,
+                policy=bucket.arn.apply(bucket_access_policy),
+                description=f"Argo workflow artifacts in {args.name_prefix}",
+            ),
+            opts=child,
+        )
+        self.bucket_name = bucket.bucket
+        self.role_arn = role.role_arn
+        self.register_outputs({"bucket_name": self.bucket_name, "role_arn": self.role_arn})

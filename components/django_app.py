@@ -1,0 +1,179 @@
+"""The Django service: ECR repository, namespace, the app Secret, and a release of charts/django.
+
+Secrets never pass through Helm values: the Secret is a Pulumi resource built from stack
+secrets, and the chart only gets its name (`secret.existingSecret`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as kubernetes
+
+CHART_PATH = "charts/django"
+RELEASE_NAME = "django"  # the chart's fullname, hence its ConfigMap and Service name
+APP_SECRET = "django-app"
+
+
+def keep_last_images(count: int) -> str:
+    """ECR lifecycle policy: expire all but the newest `count` images."""
+    return json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": f"keep the newest {count} images",
+                    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": count},
+                    "action": {"type": "expire"},
+                }
+            ]
+        },
+        sort_keys=True,
+    )
+
+
+@dataclass(frozen=True)
+class DjangoAppArgs:
+    """What the DjangoApp component needs."""
+
+    environment: str
+    """dev or prod picks charts/django/environments/values.<environment>.yaml (local uses dev's)."""
+    namespace: str
+    """Namespace of the release."""
+    image_tag: str
+    """Immutable image tag (a version or the commit SHA the image workflow pushed)."""
+    secret_key: pulumi.Input[str]
+    """Django SECRET_KEY, from the stack secret."""
+    database_url: pulumi.Input[str]
+    """DATABASE_URL, from the stack secret."""
+    hosts: list[str]
+    """Public host names: Ingress rules and ALLOWED_HOSTS."""
+    node_selector: dict[str, str]
+    """Keep the app on the system group (empty on kind)."""
+    image_repository: str = ""
+    """Image repository; '' creates an ECR repository and uses it (AWS stacks)."""
+    repository_name: str = ""
+    """Name of the ECR repository to create."""
+    ecr_keep_images: int = 30
+    """ECR lifecycle: keep the newest N images."""
+    ingress_class_name: str = ""
+    """alb or nginx; '' = no Ingress."""
+    certificate_arn: str = ""
+    """ACM certificate for the ALB's HTTPS listener."""
+    vpc_cidr: str = ""
+    """The ALB reaches pods from the VPC: the NetworkPolicy admits this CIDR."""
+    protect: bool = False
+    """prod: protect and retain the ECR repository (images would be lost)."""
+    retain_images: bool = False
+    """Keep the ECR repository and its images on destroy."""
+    extra_values: dict[str, Any] = field(default_factory=dict)
+    """Further chart values (never secrets)."""
+
+
+def release_values(args: DjangoAppArgs, image_repository: pulumi.Input[str]) -> dict[str, Any]:
+    """Stack overrides on top of the environment's values file. No secret value in here."""
+    values: dict[str, Any] = {
+        "image": {"repository": image_repository, "tag": args.image_tag},
+        "config": {"allowedHosts": list(args.hosts)},
+        "secret": {"create": False, "existingSecret": APP_SECRET},
+        "nodeSelector": dict(args.node_selector),
+    }
+    if args.ingress_class_name and args.hosts:
+        values["ingress"] = {
+            "enabled": True,
+            "className": args.ingress_class_name,
+            "hosts": [{"host": h, "paths": [{"path": "/", "pathType": "Prefix"}]} for h in args.hosts],
+            "tls": {"certificateArn": args.certificate_arn} if args.certificate_arn else {},
+        }
+    else:
+        values["ingress"] = {"enabled": False}
+    if args.vpc_cidr:
+        values["networkPolicy"] = {"ingressCidrs": [args.vpc_cidr]}
+    return {**values, **args.extra_values}
+
+
+class DjangoApp(pulumi.ComponentResource):
+    """The Django service of one stack."""
+
+    image_repository: pulumi.Output[str]
+    namespace: pulumi.Output[str]
+    service_host: pulumi.Output[str]
+    ingress_hosts: pulumi.Output[list[str]]
+    config_map_name: str = RELEASE_NAME
+    secret_name: str = APP_SECRET
+
+    def __init__(
+        self,
+        name: str,
+        args: DjangoAppArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("platform:index:DjangoApp", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        if args.image_repository:
+            repository_url: pulumi.Input[str] = args.image_repository
+        else:
+            repository = aws.ecr.Repository(
+                f"{name}-ecr",
+                name=args.repository_name,
+                image_tag_mutability="IMMUTABLE",  # a tag names one image forever: rollbacks are exact
+                image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
+                encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS")],
+                force_delete=not args.retain_images,
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.retain_images),
+            )
+            aws.ecr.LifecyclePolicy(
+                f"{name}-ecr-lifecycle",
+                repository=repository.name,
+                policy=keep_last_images(args.ecr_keep_images),
+                opts=pulumi.ResourceOptions(parent=repository),
+            )
+            repository_url = repository.repository_url
+
+        namespace = kubernetes.core.v1.Namespace(
+            f"{name}-ns",
+            metadata={"name": args.namespace, "labels": {"app.kubernetes.io/part-of": "eks-platform"}},
+            opts=child,
+        )
+        secret = kubernetes.core.v1.Secret(
+            f"{name}-secret",
+            metadata={"name": APP_SECRET, "namespace": args.namespace},
+            type="Opaque",
+            string_data={
+                "SECRET_KEY": pulumi.Output.secret(args.secret_key),
+                "DATABASE_URL": pulumi.Output.secret(args.database_url),
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
+        )
+        values_file = "dev" if args.environment == "local" else args.environment
+        kubernetes.helm.v3.Release(
+            f"{name}-release",
+            name=RELEASE_NAME,
+            chart=CHART_PATH,
+            namespace=args.namespace,
+            # The same file `helm upgrade -f environments/values.<env>.yaml` uses by hand.
+            value_yaml_files=[pulumi.FileAsset(f"{CHART_PATH}/environments/values.{values_file}.yaml")],
+            values=release_values(args, repository_url),
+            atomic=True,
+            cleanup_on_fail=True,
+            timeout=900,  # the migration hook runs inside the install/upgrade
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, secret]),
+        )
+
+        self.image_repository = pulumi.Output.from_input(repository_url)
+        self.namespace = pulumi.Output.from_input(args.namespace)
+        self.service_host = pulumi.Output.from_input(f"{RELEASE_NAME}.{args.namespace}.svc.cluster.local")
+        self.ingress_hosts = pulumi.Output.from_input(list(args.hosts) if args.ingress_class_name else [])
+        self.register_outputs(
+            {
+                "image_repository": self.image_repository,
+                "namespace": self.namespace,
+                "service_host": self.service_host,
+                "ingress_hosts": self.ingress_hosts,
+            }
+        )
