@@ -13,7 +13,10 @@ from components import versions
 from components.argo_workflows import WORKFLOW_SERVICE_ACCOUNT, ArgoWorkflows, ArgoWorkflowsArgs
 from components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
 from components.cluster_access import connect_existing, provision_eks
+from components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from components.django_app import DjangoApp, DjangoAppArgs
+from components.load_balancer_controller import INGRESS_CLASS, LoadBalancerController, LoadBalancerControllerArgs
+from components.metrics_server import MetricsServer, MetricsServerArgs
 from components.settings import INFERENCE_NODE_GROUP, SYSTEM_NODE_GROUP, ConfigError, from_pulumi_config
 from workflows import TemplateContext
 
@@ -28,6 +31,51 @@ stack = settings.stack
 access = provision_eks(settings) if settings.create_cluster else connect_existing(settings)
 system_selector, _ = settings.scheduling_for(SYSTEM_NODE_GROUP)
 inference_selector, inference_tolerations = settings.scheduling_for(INFERENCE_NODE_GROUP)
+
+# ---- Cluster add-ons (the two that need IAM only where this stack owns AWS) ----------------
+addons = settings.addons
+lbc = None
+if access.owns_aws and addons.load_balancer_controller.enabled:
+    lbc = LoadBalancerController(
+        f"{stack}-lbc",
+        LoadBalancerControllerArgs(
+            cluster_name=access.cluster_name,
+            region=settings.region,
+            vpc_id=access.vpc_id,
+            oidc_provider_arn=access.oidc_provider_arn,
+            oidc_provider_url=access.oidc_provider_url,
+            node_selector=system_selector,
+        ),
+        opts=access.k8s_opts(),
+    )
+if access.owns_aws and addons.cluster_autoscaler.enabled:
+    autoscaler = addons.cluster_autoscaler
+    ClusterAutoscaler(
+        f"{stack}-cluster-autoscaler",
+        ClusterAutoscalerArgs(
+            cluster_name=access.cluster_name,
+            region=settings.region,
+            kubernetes_version=settings.kubernetes_version,
+            oidc_provider_arn=access.oidc_provider_arn,
+            oidc_provider_url=access.oidc_provider_url,
+            scale_down_unneeded_time=autoscaler.scale_down_unneeded_time,
+            scale_down_delay_after_add=autoscaler.scale_down_delay_after_add,
+            scale_down_utilization_threshold=autoscaler.scale_down_utilization_threshold,
+            expander=autoscaler.expander,
+            node_selector=system_selector,
+        ),
+        opts=access.k8s_opts(),
+    )
+if addons.metrics_server.enabled:
+    MetricsServer(
+        f"{stack}-metrics-server",
+        MetricsServerArgs(
+            node_selector=system_selector,
+            replicas=2 if settings.is_prod else 1,
+            kubelet_insecure_tls=settings.environment == "local",  # kind's kubelets sign their own certs
+        ),
+        opts=access.k8s_opts(),
+    )
 
 # ---- Django -------------------------------------------------------------------------------
 django = None
@@ -45,13 +93,14 @@ if settings.django.enabled:
             database_url=config.require_secret("djangoDatabaseUrl"),
             hosts=settings.django.hosts,
             node_selector=system_selector,
-            ingress_class_name=settings.django.ingress_class_name or ("alb" if access.owns_aws else ""),
+            ingress_class_name=settings.django.ingress_class_name or (INGRESS_CLASS if lbc else ""),
             certificate_arn=settings.django.certificate_arn,
             vpc_cidr=settings.vpc_cidr if access.owns_aws and not settings.existing_vpc else "",
             protect=settings.is_prod,
             retain_images=settings.retain_data,
         ),
-        opts=access.k8s_opts(),
+        # the controller must outlive the Ingress, or destroy leaks the ALB and blocks the VPC
+        opts=access.k8s_opts(depends_on=[lbc] if lbc else []),
     )
 
 # ---- Argo Workflows -------------------------------------------------------------------------

@@ -7,7 +7,7 @@ secrets, and the chart only gets its name (`secret.existingSecret`).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -41,7 +41,7 @@ class DjangoAppArgs:
     """What the DjangoApp component needs."""
 
     environment: str
-    """dev or prod picks charts/django/environments/values.<environment>.yaml (local uses dev's)."""
+    """dev, prod or local: picks charts/django/environments/values.<environment>.yaml."""
     namespace: str
     """Namespace of the release."""
     image_tag: str
@@ -70,30 +70,31 @@ class DjangoAppArgs:
     """prod: protect and retain the ECR repository (images would be lost)."""
     retain_images: bool = False
     """Keep the ECR repository and its images on destroy."""
-    extra_values: dict[str, Any] = field(default_factory=dict)
-    """Further chart values (never secrets)."""
 
 
 def release_values(args: DjangoAppArgs, image_repository: pulumi.Input[str]) -> dict[str, Any]:
     """Stack overrides on top of the environment's values file. No secret value in here."""
     values: dict[str, Any] = {
         "image": {"repository": image_repository, "tag": args.image_tag},
-        "config": {"allowedHosts": list(args.hosts)},
         "secret": {"create": False, "existingSecret": APP_SECRET},
-        "nodeSelector": dict(args.node_selector),
     }
+    if args.node_selector:  # kind: values.local.yaml nulls the chart's default selector instead
+        values["nodeSelector"] = dict(args.node_selector)
+    if args.hosts:  # the chart adds Ingress hosts itself; an empty list would drop localhost
+        values["config"] = {"allowedHosts": list(args.hosts)}
     if args.ingress_class_name and args.hosts:
         values["ingress"] = {
             "enabled": True,
             "className": args.ingress_class_name,
             "hosts": [{"host": h, "paths": [{"path": "/", "pathType": "Prefix"}]} for h in args.hosts],
-            "tls": {"certificateArn": args.certificate_arn} if args.certificate_arn else {},
+            # explicit "" overrides the placeholder ARN of the environment's values file
+            "tls": {"certificateArn": args.certificate_arn},
         }
     else:
         values["ingress"] = {"enabled": False}
     if args.vpc_cidr:
         values["networkPolicy"] = {"ingressCidrs": [args.vpc_cidr]}
-    return {**values, **args.extra_values}
+    return values
 
 
 class DjangoApp(pulumi.ComponentResource):
@@ -150,14 +151,13 @@ class DjangoApp(pulumi.ComponentResource):
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
         )
-        values_file = "dev" if args.environment == "local" else args.environment
         kubernetes.helm.v3.Release(
             f"{name}-release",
             name=RELEASE_NAME,
             chart=CHART_PATH,
             namespace=args.namespace,
             # The same file `helm upgrade -f environments/values.<env>.yaml` uses by hand.
-            value_yaml_files=[pulumi.FileAsset(f"{CHART_PATH}/environments/values.{values_file}.yaml")],
+            value_yaml_files=[pulumi.FileAsset(f"{CHART_PATH}/environments/values.{args.environment}.yaml")],
             values=release_values(args, repository_url),
             atomic=True,
             cleanup_on_fail=True,

@@ -70,15 +70,22 @@ class ServiceAccountRole(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        permissions: list[pulumi.CustomResource] = []
         if args.policy is not None:
-            aws.iam.RolePolicy(
-                f"{name}-policy", role=role.id, policy=args.policy, opts=pulumi.ResourceOptions(parent=role)
+            permissions.append(
+                aws.iam.RolePolicy(
+                    f"{name}-policy", role=role.id, policy=args.policy, opts=pulumi.ResourceOptions(parent=role)
+                )
             )
         for index, arn in enumerate(args.managed_policy_arns):
-            aws.iam.RolePolicyAttachment(
-                f"{name}-managed-{index}", role=role.name, policy_arn=arn, opts=pulumi.ResourceOptions(parent=role)
+            permissions.append(
+                aws.iam.RolePolicyAttachment(
+                    f"{name}-managed-{index}", role=role.name, policy_arn=arn, opts=pulumi.ResourceOptions(parent=role)
+                )
             )
-        self.role_arn = role.arn
+        # Whatever uses the ARN (a service account annotation) must wait for the permissions too,
+        # not just the role: `depends_on` this component does not reach the role's own children.
+        self.role_arn = pulumi.Output.all(role.arn, *[p.id for p in permissions]).apply(lambda ids: ids[0])
         self.register_outputs({"role_arn": self.role_arn})
 
 

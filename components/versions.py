@@ -15,3 +15,32 @@ ARGO_HELM_REPO = "https://argoproj.github.io/argo-helm"
 ARGO_WORKFLOWS_CHART = "2.0.4"
 # Default image of the run-code and fan-out WorkflowTemplates.
 RUN_CODE_IMAGE = "python:3.11.14-slim-bookworm"
+
+# ---- cluster add-ons (issue 5): AWS Load Balancer Controller, cluster-autoscaler, metrics-server ----
+EKS_CHARTS_REPO = "https://aws.github.io/eks-charts"
+# Chart 1.17.1 = controller v2.17.1 (Jan 2026), the last v2 release; its IAM policy is reproduced
+# in components/load_balancer_controller.py. The 3.x charts (3.5.0, Aug 2026) need that policy
+# re-checked against upstream before a bump. Helm never upgrades CRDs: apply the chart's crds/
+# (TargetGroupBinding, IngressClassParams) by hand when bumping.
+LOAD_BALANCER_CONTROLLER_CHART = "1.17.1"
+LOAD_BALANCER_CONTROLLER_IMAGE = "public.ecr.aws/eks/aws-load-balancer-controller"
+LOAD_BALANCER_CONTROLLER_TAG = "v2.17.1"
+
+AUTOSCALER_HELM_REPO = "https://kubernetes.github.io/autoscaler"
+CLUSTER_AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler"
+# cluster-autoscaler's minor must match the cluster's: Kubernetes minor -> (chart, image tag).
+# Each chart is the newest found whose appVersion is that minor; the tag is the minor's newest patch
+# on registry.k8s.io (v1.33.5, v1.34.4, v1.35.1 promoted July 2026).
+CLUSTER_AUTOSCALER_BY_KUBERNETES_VERSION = {
+    "1.33": ("9.51.0", "v1.33.5"),
+    "1.34": ("9.53.0", "v1.34.4"),
+    "1.35": ("9.59.0", "v1.35.1"),
+}
+
+METRICS_SERVER_HELM_REPO = "https://kubernetes-sigs.github.io/metrics-server/"
+# Chart 3.13.1 = metrics-server v0.8.1 (June 2026): supports every Kubernetes version the stacks
+# allow (1.33-1.35) and kind. Chart 3.14.0 (v0.9.0, Aug 2026) targets Kubernetes 1.34+ only.
+METRICS_SERVER_CHART = "3.13.1"
+METRICS_SERVER_IMAGE = "registry.k8s.io/metrics-server/metrics-server"
+METRICS_SERVER_TAG = "v0.8.1"
+# ---- end of cluster add-ons ------------------------------------------------------------------

@@ -112,3 +112,31 @@ def test_existing_eks_cluster_by_name_reads_but_creates_nothing() -> None:
     [provider] = run.of_type("pulumi:providers:kubernetes")
     kubeconfig = json.loads(provider.plain["kubeconfig"])
     assert kubeconfig["users"][0]["user"]["exec"]["args"][:4] == ["eks", "get-token", "--cluster-name", "team-cluster"]
+
+
+def test_only_argo_lands_on_the_inference_group(any_stack: ProgramRun) -> None:
+    for release in any_stack.of_type("kubernetes:helm.sh/v3:Release"):
+        text = json.dumps(release.plain.get("values", {}), default=str)
+        if release.inputs["chart"] == "argo-workflows":
+            continue
+        assert "PROTO-INFERENCE-NG" not in text and "proto-inference" not in text, release.inputs["chart"]
+
+
+def test_addons_per_stack(dev: ProgramRun, local: ProgramRun) -> None:
+    charts = {r.inputs["chart"] for r in dev.of_type("kubernetes:helm.sh/v3:Release")}
+    assert {"aws-load-balancer-controller", "cluster-autoscaler", "metrics-server"} <= charts
+    local_charts = {r.inputs["chart"] for r in local.of_type("kubernetes:helm.sh/v3:Release")}
+    assert "metrics-server" in local_charts
+    assert not {"aws-load-balancer-controller", "cluster-autoscaler"} & local_charts
+
+
+def test_autoscaler_tags_match_the_inference_group_labels_and_taints(aws_stack: ProgramRun) -> None:
+    group = inference_group(aws_stack).plain
+    tags = {
+        r.inputs["tag"]["key"]: r.inputs["tag"]["value"]
+        for r in aws_stack.of_type("aws:autoscaling/tag:Tag")
+        if r.name.startswith(f"{aws_stack.stack}-proto-inference-ng-")
+    }
+    for key, value in group["labels"].items():
+        assert tags[f"k8s.io/cluster-autoscaler/node-template/label/{key}"] == value
+    assert tags["k8s.io/cluster-autoscaler/node-template/taint/dedicated"] == "proto-inference:NoSchedule"

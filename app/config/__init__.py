@@ -1,0 +1,1 @@
+"""Project configuration of the eks-platform reference app: settings, URLs, WSGI entry point."""

@@ -1,0 +1,1 @@
+"""The reference app's one Django app: the InferenceJob model, probes and checkenv."""

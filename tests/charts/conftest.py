@@ -1,0 +1,199 @@
+"""Fixtures for the charts/django tests.
+
+Everything renders with the real helm binary the Makefile installs (tools/bin/helm), for the
+Kubernetes version the stacks pin, and every render is cached for the session: a scenario is
+templated once however many tests look at it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.settings import SUPPORTED_KUBERNETES_VERSIONS, Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHART_DIR = REPO_ROOT / "charts" / "django"
+HELM = REPO_ROOT / "tools" / "bin" / "helm"
+RELEASE = "django"
+NAMESPACE = "django"
+# The stacks' pinned minor (a patch is needed by helm's --kube-version and kubernetes-validate).
+KUBE_VERSION = f"{Settings.model_fields['kubernetes_version'].default}.0"
+SUPPORTED_KUBE_VERSIONS = tuple(f"{minor}.0" for minor in SUPPORTED_KUBERNETES_VERSIONS)
+
+Overrides = Mapping[str, Any]
+# libyaml's loader parses a render ~8x faster than the pure-Python one; same safe subset.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One values file the chart must render cleanly: an environment file or a ci/ scenario."""
+
+    name: str
+    values: Path
+
+
+def chart_scenarios() -> list[Scenario]:
+    """The two environment files plus every ci/*-values.yaml, so a new scenario is tested on arrival."""
+    envs = [Scenario(f"env-{env}", CHART_DIR / "environments" / f"values.{env}.yaml") for env in ("dev", "prod", "local")]
+    ci = [
+        Scenario(f"ci-{p.name.removesuffix('-values.yaml')}", p)
+        for p in sorted((CHART_DIR / "ci").glob("*-values.yaml"))
+    ]
+    return envs + ci
+
+
+class HelmError(Exception):
+    """helm exited non-zero; the message is its stderr."""
+
+
+def _run_helm(args: list[str]) -> str:
+    if not HELM.exists():
+        raise FileNotFoundError(f"{HELM} is missing: run `make setup` (scripts/install_helm.py) first")
+    proc = subprocess.run([str(HELM), *args], capture_output=True, text=True, check=False, cwd=REPO_ROOT)
+    if proc.returncode != 0:
+        raise HelmError(proc.stderr.strip())
+    return proc.stdout
+
+
+def _value_args(values: Iterable[Path], overrides: Overrides | None) -> list[str]:
+    args: list[str] = []
+    for path in values:
+        args += ["--values", str(path)]
+    # --set-json keeps types exact (a bool stays a bool, "0.1" stays a string).
+    for key, value in (overrides or {}).items():
+        args += ["--set-json", f"{key}={json.dumps(value)}"]
+    return args
+
+
+def _template_args(values: Iterable[Path], overrides: Overrides | None, kube_version: str) -> list[str]:
+    return [
+        "template", RELEASE, str(CHART_DIR), "--namespace", NAMESPACE, "--kube-version", kube_version,
+        *_value_args(values, overrides),
+    ]  # fmt: skip
+
+
+@cache
+def _template_cached(values: tuple[Path, ...], overrides_json: str, kube_version: str) -> tuple[dict[str, Any], ...]:
+    out = _run_helm(_template_args(values, json.loads(overrides_json), kube_version))
+    return tuple(doc for doc in yaml.load_all(out, Loader=_YAML_LOADER) if doc)
+
+
+class Manifests(tuple):
+    """The documents of one render, with lookups by kind."""
+
+    def of_kind(self, kind: str) -> list[dict[str, Any]]:
+        """Every rendered object of this kind."""
+        return [doc for doc in self if doc["kind"] == kind]
+
+    def one(self, kind: str, component: str | None = None) -> dict[str, Any]:
+        """The single object of this kind (and app.kubernetes.io/component label, if given)."""
+        found = [
+            doc
+            for doc in self.of_kind(kind)
+            if component is None or doc["metadata"]["labels"].get("app.kubernetes.io/component") == component
+        ]
+        assert len(found) == 1, f"expected one {kind} (component={component}), rendered {len(found)}"
+        return found[0]
+
+    @property
+    def config_data(self) -> dict[str, str]:
+        """The ConfigMap's data: the environment the pods load."""
+        return self.one("ConfigMap")["data"]
+
+
+class DjangoChart:
+    """The chart under test, driven through the real helm binary. Tests get it as the `chart` fixture."""
+
+    dir = CHART_DIR
+    repo_root = REPO_ROOT
+    release = RELEASE
+    namespace = NAMESPACE
+    kube_version = KUBE_VERSION
+    supported_kube_versions = SUPPORTED_KUBE_VERSIONS
+
+    @staticmethod
+    def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
+        """The pod spec of a Pod, Job or Deployment."""
+        return obj["spec"] if obj["kind"] == "Pod" else obj["spec"]["template"]["spec"]
+
+    @staticmethod
+    def values_file(name: str) -> Path:
+        """The values file of a scenario by name, e.g. "env-prod" or "ci-kind"."""
+        return next(s.values for s in chart_scenarios() if s.name == name)
+
+    @staticmethod
+    def template(*values: Path, overrides: Overrides | None = None, kube_version: str = KUBE_VERSION) -> Manifests:
+        """`helm template` the chart with these values files and --set-json overrides (cached)."""
+        return Manifests(_template_cached(tuple(values), json.dumps(overrides or {}, sort_keys=True), kube_version))
+
+    def template_error(
+        self, *values: Path, overrides: Overrides | None = None, kube_version: str = KUBE_VERSION
+    ) -> str:
+        """The error helm prints when the chart refuses these values; fails the test if it renders."""
+        with pytest.raises(HelmError) as failed:
+            self.template(*values, overrides=overrides, kube_version=kube_version)
+        return str(failed.value)
+
+    @staticmethod
+    def lint(*values: Path) -> str:
+        """`helm lint --strict` with these values; raises HelmError on any error or warning."""
+        return _run_helm(
+            ["lint", "--strict", str(CHART_DIR), "--kube-version", KUBE_VERSION, *_value_args(values, None)]
+        )
+
+    @staticmethod
+    def render_to(directory: Path, *values: Path) -> Path:
+        """Write `helm template` output for these values into directory (for scanners); returns the file."""
+        out = directory / "django.yaml"
+        out.write_text(_run_helm(_template_args(values, None, KUBE_VERSION)))
+        return out
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize any test that takes `scenario` over every scenario of the chart."""
+    if "scenario" in metafunc.fixturenames:
+        found = chart_scenarios()
+        metafunc.parametrize("scenario", found, ids=[s.name for s in found])
+
+
+@pytest.fixture(scope="session")
+def chart() -> DjangoChart:
+    """The django chart, rendered through the real helm binary."""
+    return DjangoChart()
+
+
+@pytest.fixture(scope="session")
+def render_notes(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], str]:
+    """Render NOTES.txt for a values file.
+
+    `helm template` skips NOTES.txt and `helm install --dry-run` has no --kube-version (so the
+    chart's kubeVersion refuses Helm's built-in 1.32). A copy of the chart gets NOTES.txt wrapped
+    in a define and emitted as a YAML string, which `helm template --show-only` can print.
+    """
+    copy = tmp_path_factory.mktemp("notes") / "django"
+    shutil.copytree(CHART_DIR, copy)
+    notes = (CHART_DIR / "templates" / "NOTES.txt").read_text()
+    (copy / "templates" / "_notes_under_test.tpl").write_text(
+        f'{{{{- define "notes.under.test" -}}}}\n{notes}{{{{- end }}}}\n'
+    )
+    (copy / "templates" / "notes-under-test.yaml").write_text('notes: {{ include "notes.under.test" . | toJson }}\n')
+
+    def render(values: Path) -> str:
+        out = _run_helm(
+            ["template", RELEASE, str(copy), "--namespace", NAMESPACE, "--kube-version", KUBE_VERSION,
+             "--values", str(values), "--show-only", "templates/notes-under-test.yaml"]
+        )  # fmt: skip
+        return yaml.safe_load(out)["notes"]
+
+    return render
