@@ -7,12 +7,13 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
+POLICY_VENV := policy/venv
 HELM := tools/bin/helm
 export PATH := $(CURDIR)/tools/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 # Plugins are never downloaded here: mocks stand in for every provider.
 export PULUMI_SKIP_UPDATE_CHECK := true
 
-.PHONY: help setup synth test lint golden preview up destroy clean
+.PHONY: help setup synth test lint golden policy-check preview up destroy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,6 +26,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt app/requirements.txt c
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt -c constraints-checkov.txt
+	touch $@
+
+$(POLICY_VENV)/.installed: policy/requirements.txt constraints.txt
+	$(PYTHON) -m venv $(POLICY_VENV)
+	$(POLICY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r policy/requirements.txt -c constraints.txt
 	touch $@
 
 $(HELM): tools.lock $(VENV)/.installed
@@ -46,14 +52,17 @@ lint: $(VENV)/.installed ## ruff
 golden: $(VENV)/.installed ## regenerate the WorkflowTemplate golden files after an intended change
 	$(PY) -m workflows.golden --write
 
-preview: $(VENV)/.installed ## pulumi preview STACK with the policy pack (needs the Pulumi CLI and AWS credentials)
+policy-check: $(VENV)/.installed ## the policy pack over STACK's offline plan (no cloud); fails on a mandatory violation
+	$(PY) -m policy.offline_check $(STACK)
+
+preview: $(VENV)/.installed $(POLICY_VENV)/.installed ## pulumi preview STACK with the policy pack (needs the Pulumi CLI and AWS credentials)
 	pulumi preview --stack $(STACK) --policy-pack policy --diff
 
-up: $(VENV)/.installed ## pulumi up STACK (needs the Pulumi CLI and AWS credentials)
+up: $(VENV)/.installed $(POLICY_VENV)/.installed ## pulumi up STACK (needs the Pulumi CLI and AWS credentials)
 	pulumi up --stack $(STACK) --policy-pack policy
 
-destroy: $(VENV)/.installed ## tear STACK down (refuses prod; see docs/operations.md)
-	$(PY) scripts/destroy.py $(STACK)
+destroy: $(VENV)/.installed ## tear STACK down in order (refuses prod); DESTROY_FLAGS=--dry-run|--refresh
+	$(PY) scripts/destroy.py $(STACK) $(DESTROY_FLAGS)
 
 clean: ## remove build output and virtualenvs
-	rm -rf build $(VENV) $(CHECKOV_VENV) tools/bin .pytest_cache
+	rm -rf build $(VENV) $(CHECKOV_VENV) $(POLICY_VENV) tools/bin .pytest_cache

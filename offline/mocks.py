@@ -56,6 +56,7 @@ class Record:
     ignore_changes: list[str]
     provider: str
     providers: dict[str, str] = field(default_factory=dict)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def plain(self) -> dict[str, Any]:
@@ -145,6 +146,7 @@ class RecordingMonitor(MockMonitor):
                     ignore_changes=list(request.ignoreChanges),
                     provider=request.provider,
                     providers=dict(request.providers),
+                    property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
                 )
             )
         return response

@@ -45,7 +45,9 @@ class Scenario:
 
 def chart_scenarios() -> list[Scenario]:
     """The two environment files plus every ci/*-values.yaml, so a new scenario is tested on arrival."""
-    envs = [Scenario(f"env-{env}", CHART_DIR / "environments" / f"values.{env}.yaml") for env in ("dev", "prod", "local")]
+    envs = [
+        Scenario(f"env-{env}", CHART_DIR / "environments" / f"values.{env}.yaml") for env in ("dev", "prod", "local")
+    ]
     ci = [
         Scenario(f"ci-{p.name.removesuffix('-values.yaml')}", p)
         for p in sorted((CHART_DIR / "ci").glob("*-values.yaml"))

@@ -34,11 +34,11 @@ def test_controller_server_workflow_pods_and_crd_job_are_pinned(aws_stack: Progr
 def test_pinning_is_derived_from_the_node_group_config(dev_config) -> None:
     from offline.runner import run_program
 
-    dev_config["nodeGroups"]["PROTO-INFERENCE-NG"]["taints"] = [
-        {"key": "gpu", "value": "true", "effect": "NoExecute"}
-    ]
+    dev_config["nodeGroups"]["PROTO-INFERENCE-NG"]["taints"] = [{"key": "gpu", "value": "true", "effect": "NoExecute"}]
     values = argo_release(run_program("dev", dev_config)).plain["values"]
-    assert values["server"]["tolerations"] == [{"key": "gpu", "operator": "Equal", "value": "true", "effect": "NoExecute"}]
+    assert values["server"]["tolerations"] == [
+        {"key": "gpu", "operator": "Equal", "value": "true", "effect": "NoExecute"}
+    ]
 
 
 def test_local_stack_pins_nothing_and_has_no_artifact_repository(local: ProgramRun) -> None:
@@ -101,7 +101,9 @@ def test_templates_are_registered_after_the_release(aws_stack: ProgramRun) -> No
 
 def test_django_manage_runs_the_stack_image_next_to_the_app(dev: ProgramRun) -> None:
     [template] = [
-        t for t in dev.of_type("kubernetes:argoproj.io/v1alpha1:WorkflowTemplate") if t.inputs["metadata"]["name"] == "django-manage"
+        t
+        for t in dev.of_type("kubernetes:argoproj.io/v1alpha1:WorkflowTemplate")
+        if t.inputs["metadata"]["name"] == "django-manage"
     ]
     text = json.dumps(reveal(template.inputs))
     assert ".dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-dev/django:0.1.0" in text

@@ -36,7 +36,9 @@ def test_bucket_is_encrypted_private_and_tls_only() -> None:
     rule = by_type["BucketServerSideEncryptionConfiguration"].inputs["rules"][0]
     assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
     block = by_type["BucketPublicAccessBlock"].inputs
-    assert all(block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    assert all(
+        block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    )
     [statement] = json.loads(by_type["BucketPolicy"].inputs["policy"])["Statement"]
     assert statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert by_type["BucketLifecycleConfiguration"].inputs["rules"][0]["expiration"]["days"] == 14
