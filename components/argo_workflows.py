@@ -16,6 +16,7 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 
 from components import versions
+from components.helm_release import chart_release
 from workflows import TemplateContext, build_templates
 
 WORKFLOW_SERVICE_ACCOUNT = "argo-workflow"
@@ -200,17 +201,14 @@ class ArgoWorkflows(pulumi.ComponentResource):
                 string_data={"client-id": args.sso_client_id, "client-secret": args.sso_client_secret},
                 opts=after_namespace,
             )
-        release = kubernetes.helm.v3.Release(
+        release = chart_release(
             f"{name}-release",
-            name="argo-workflows",
+            release_name="argo-workflows",
             chart="argo-workflows",
             version=versions.ARGO_WORKFLOWS_CHART,
-            repository_opts=kubernetes.helm.v3.RepositoryOptsArgs(repo=versions.ARGO_HELM_REPO),
+            repo=versions.ARGO_HELM_REPO,
             namespace=args.namespace,
             values=release_values(args),
-            atomic=True,  # a failed upgrade rolls back instead of leaving a half-applied release
-            cleanup_on_fail=True,
-            timeout=600,
             opts=after_namespace,
         )
         templates = build_templates(args.template_context) if args.template_context else []

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as kubernetes
 
 from components import versions
+from components.helm_release import chart_release
 from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs, policy_document
 
 NAMESPACE = "kube-system"
@@ -159,19 +159,14 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        kubernetes.helm.v3.Release(
+        chart_release(
             f"{name}-release",
-            name="cluster-autoscaler",
+            release_name="cluster-autoscaler",
             chart="cluster-autoscaler",
             version=chart_version,
-            repository_opts=kubernetes.helm.v3.RepositoryOptsArgs(repo=versions.AUTOSCALER_HELM_REPO),
+            repo=versions.AUTOSCALER_HELM_REPO,
             namespace=NAMESPACE,
             values=release_values(args, role.role_arn),
-            skip_await=False,
-            atomic=True,  # a failed upgrade rolls back to the autoscaler that worked
-            cleanup_on_fail=True,
-            timeout=600,
-            max_history=10,
             opts=pulumi.ResourceOptions(parent=self),  # role_arn in the values waits for the policy
         )
 

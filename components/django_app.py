@@ -14,6 +14,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as kubernetes
 
+from components.helm_release import chart_release
+
 CHART_PATH = "charts/django"
 RELEASE_NAME = "django"  # the chart's fullname, hence its ConfigMap and Service name
 APP_SECRET = "django-app"
@@ -151,16 +153,14 @@ class DjangoApp(pulumi.ComponentResource):
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
         )
-        kubernetes.helm.v3.Release(
+        chart_release(
             f"{name}-release",
-            name=RELEASE_NAME,
+            release_name=RELEASE_NAME,
             chart=CHART_PATH,
             namespace=args.namespace,
             # The same file `helm upgrade -f environments/values.<env>.yaml` uses by hand.
             value_yaml_files=[pulumi.FileAsset(f"{CHART_PATH}/environments/values.{args.environment}.yaml")],
             values=release_values(args, repository_url),
-            atomic=True,
-            cleanup_on_fail=True,
             timeout=900,  # the migration hook runs inside the install/upgrade
             opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, secret]),
         )

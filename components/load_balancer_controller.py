@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as kubernetes
 
 from components import versions
+from components.helm_release import chart_release
 from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs, policy_document
 
 NAMESPACE = "kube-system"
@@ -284,19 +284,14 @@ class LoadBalancerController(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        kubernetes.helm.v3.Release(
+        chart_release(
             f"{name}-release",
-            name="aws-load-balancer-controller",
+            release_name="aws-load-balancer-controller",
             chart="aws-load-balancer-controller",
             version=versions.LOAD_BALANCER_CONTROLLER_CHART,
-            repository_opts=kubernetes.helm.v3.RepositoryOptsArgs(repo=versions.EKS_CHARTS_REPO),
+            repo=versions.EKS_CHARTS_REPO,
             namespace=NAMESPACE,
             values=release_values(args, role.role_arn),
-            skip_await=False,  # ready means its webhooks answer: Ingresses created next are reconciled
-            atomic=True,  # a failed upgrade rolls back instead of leaving half-applied webhooks behind
-            cleanup_on_fail=True,
-            timeout=600,
-            max_history=10,
             # no depends_on needed: role_arn in the values resolves only once the policy is attached
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-import pulumi_kubernetes as kubernetes
 
 from components import versions
+from components.helm_release import chart_release
 
 NAMESPACE = "kube-system"
 # Upstream sizing: ~1 mCPU and 2 MiB per node, plus headroom for scrape bursts.
@@ -56,19 +56,14 @@ class MetricsServer(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MetricsServerArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:index:MetricsServer", name, None, opts)
-        kubernetes.helm.v3.Release(
+        chart_release(
             f"{name}-release",
-            name="metrics-server",
+            release_name="metrics-server",
             chart="metrics-server",
             version=versions.METRICS_SERVER_CHART,
-            repository_opts=kubernetes.helm.v3.RepositoryOptsArgs(repo=versions.METRICS_SERVER_HELM_REPO),
+            repo=versions.METRICS_SERVER_HELM_REPO,
             namespace=NAMESPACE,
             values=release_values(args),
-            skip_await=False,  # ready means the metrics API answers, so the HPA has data from the start
-            atomic=True,  # a failed upgrade rolls back instead of leaving the APIService unavailable
-            cleanup_on_fail=True,
-            timeout=600,
-            max_history=10,
             opts=pulumi.ResourceOptions(parent=self),
         )
 

@@ -140,3 +140,11 @@ def test_autoscaler_tags_match_the_inference_group_labels_and_taints(aws_stack: 
     for key, value in group["labels"].items():
         assert tags[f"k8s.io/cluster-autoscaler/node-template/label/{key}"] == value
     assert tags["k8s.io/cluster-autoscaler/node-template/taint/dedicated"] == "proto-inference:NoSchedule"
+
+
+def test_every_release_is_pinned_atomic_and_awaited(any_stack: ProgramRun) -> None:
+    for release in any_stack.of_type("kubernetes:helm.sh/v3:Release"):
+        inputs = release.plain
+        assert inputs["atomic"] is True and inputs["cleanupOnFail"] is True, inputs["chart"]
+        assert inputs["maxHistory"] == 10 and inputs["skipAwait"] is False, inputs["chart"]
+        assert inputs.get("version") or inputs["chart"].startswith("charts/"), inputs["chart"]  # local chart: in git
