@@ -7,10 +7,8 @@ import json
 import pytest
 
 from components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
+from offline.iam import OIDC_ARN, OIDC_URL, irsa_condition, trust_statement
 from offline.runner import record_components
-
-OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/EXAMPLE"
-OIDC_URL = "https://oidc.eks.ap-northeast-2.amazonaws.com/id/EXAMPLE"
 
 
 def build(retain: bool = False):
@@ -45,13 +43,9 @@ def test_bucket_is_encrypted_private_and_tls_only() -> None:
 
 
 def test_trust_policy_names_exactly_the_workflow_service_account() -> None:
-    role = build()["Role"]
-    [statement] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    statement = trust_statement(list(build().values()))
     assert statement["Principal"] == {"Federated": OIDC_ARN}
-    assert statement["Condition"]["StringEquals"] == {
-        "oidc.eks.ap-northeast-2.amazonaws.com/id/EXAMPLE:sub": "system:serviceaccount:argo:argo-workflow",
-        "oidc.eks.ap-northeast-2.amazonaws.com/id/EXAMPLE:aud": "sts.amazonaws.com",
-    }
+    assert statement["Condition"] == irsa_condition("argo", "argo-workflow")
 
 
 def test_access_is_limited_to_this_bucket() -> None:

@@ -10,10 +10,9 @@ import pytest
 from components import versions
 from components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from components.settings import SUPPORTED_KUBERNETES_VERSIONS
+from offline.iam import OIDC_ARN, OIDC_URL, actions_of, irsa_condition, trust_statement
 from offline.runner import record_components
 
-OIDC_ISSUER = "oidc.eks.ap-northeast-2.amazonaws.com/id/EXAMPLE"
-OIDC_ARN = f"arn:aws:iam::123456789012:oidc-provider/{OIDC_ISSUER}"
 SYSTEM = {"node-group": "system"}
 CLUSTER = "eks-platform-dev"
 # The documented minimal policy spells out every action. If upstream ever needs an action
@@ -28,7 +27,7 @@ def build(**overrides: Any) -> list:
         "region": "ap-northeast-2",
         "kubernetes_version": "1.34",
         "oidc_provider_arn": OIDC_ARN,
-        "oidc_provider_url": f"https://{OIDC_ISSUER}",
+        "oidc_provider_url": OIDC_URL,
         "node_selector": SYSTEM,
         **overrides,
     }
@@ -48,22 +47,11 @@ def statements(records: list) -> list[dict[str, Any]]:
     return json.loads(one(records, "aws:iam/rolePolicy:RolePolicy").inputs["policy"])["Statement"]
 
 
-def actions_of(statement: dict[str, Any]) -> list[str]:
-    action = statement["Action"]
-    return [action] if isinstance(action, str) else action
-
-
 def test_trust_policy_names_exactly_its_service_account() -> None:
-    trust = json.loads(one(build(), "aws:iam/role:Role").inputs["assumeRolePolicy"])
-    [statement] = trust["Statement"]
+    statement = trust_statement(build())
     assert statement["Principal"] == {"Federated": OIDC_ARN}
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert statement["Condition"] == {
-        "StringEquals": {
-            f"{OIDC_ISSUER}:sub": "system:serviceaccount:kube-system:cluster-autoscaler",
-            f"{OIDC_ISSUER}:aud": "sts.amazonaws.com",
-        }
-    }
+    assert statement["Condition"] == irsa_condition("kube-system", "cluster-autoscaler")
 
 
 def test_policy_is_explicit_and_resizes_only_this_clusters_groups() -> None:

@@ -9,10 +9,9 @@ import pytest
 
 from components import versions
 from components.load_balancer_controller import LoadBalancerController, LoadBalancerControllerArgs
+from offline.iam import OIDC_ARN, OIDC_URL, actions_of, irsa_condition, trust_statement
 from offline.runner import record_components
 
-OIDC_ISSUER = "oidc.eks.ap-northeast-2.amazonaws.com/id/EXAMPLE"
-OIDC_ARN = f"arn:aws:iam::123456789012:oidc-provider/{OIDC_ISSUER}"
 SYSTEM = {"node-group": "system"}
 # Upstream's policy spells out every action; wildcards appear only in resource ARNs. If a
 # future upstream policy needs an action wildcard, add it here with the reason.
@@ -40,7 +39,7 @@ def build(**overrides: Any) -> tuple[list, list[str]]:
             "region": "ap-northeast-2",
             "vpc_id": "vpc-0123456789abcdef0",
             "oidc_provider_arn": OIDC_ARN,
-            "oidc_provider_url": f"https://{OIDC_ISSUER}",
+            "oidc_provider_url": OIDC_URL,
             "node_selector": SYSTEM,
             **overrides,
         }
@@ -59,23 +58,11 @@ def statements(records: list) -> list[dict[str, Any]]:
     return json.loads(one(records, "aws:iam/rolePolicy:RolePolicy").inputs["policy"])["Statement"]
 
 
-def actions_of(statement: dict[str, Any]) -> list[str]:
-    action = statement["Action"]
-    return [action] if isinstance(action, str) else action
-
-
 def test_trust_policy_names_exactly_its_service_account() -> None:
-    records, _ = build()
-    trust = json.loads(one(records, "aws:iam/role:Role").inputs["assumeRolePolicy"])
-    [statement] = trust["Statement"]
+    statement = trust_statement(build()[0])
     assert statement["Principal"] == {"Federated": OIDC_ARN}
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert statement["Condition"] == {
-        "StringEquals": {
-            f"{OIDC_ISSUER}:sub": "system:serviceaccount:kube-system:aws-load-balancer-controller",
-            f"{OIDC_ISSUER}:aud": "sts.amazonaws.com",
-        }
-    }
+    assert statement["Condition"] == irsa_condition("kube-system", "aws-load-balancer-controller")
 
 
 def test_policy_has_no_wildcard_actions_beyond_upstreams() -> None:
