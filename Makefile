@@ -9,11 +9,12 @@ PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 POLICY_VENV := policy/venv
 HELM := tools/bin/helm
+PULUMI_CLI_VERSION := $(shell sed -n 's/^pulumi_cli_version=//p' tools.lock)
 export PATH := $(CURDIR)/tools/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 # Plugins are never downloaded here: mocks stand in for every provider.
 export PULUMI_SKIP_UPDATE_CHECK := true
 
-.PHONY: help setup synth test lint golden policy-check preview up destroy clean
+.PHONY: help setup synth test lint golden policy-check require-pulumi preview up destroy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,10 +56,13 @@ golden: $(VENV)/.installed ## regenerate the WorkflowTemplate golden files after
 policy-check: $(VENV)/.installed ## the policy pack over STACK's offline plan (no cloud); fails on a mandatory violation
 	$(PY) -m policy.offline_check $(STACK)
 
-preview: $(VENV)/.installed $(POLICY_VENV)/.installed ## pulumi preview STACK with the policy pack (needs the Pulumi CLI and AWS credentials)
+require-pulumi: # fails first, before any virtualenv is built, when the CLI is missing
+	@command -v pulumi >/dev/null || { echo "make: the Pulumi CLI is not on PATH. Install version $(PULUMI_CLI_VERSION) (tools.lock): curl -fsSL https://get.pulumi.com | sh -s -- --version $(PULUMI_CLI_VERSION)" >&2; exit 1; }
+
+preview: require-pulumi $(VENV)/.installed $(POLICY_VENV)/.installed ## pulumi preview STACK with the policy pack (needs the Pulumi CLI and AWS credentials)
 	pulumi preview --stack $(STACK) --policy-pack policy --diff
 
-up: $(VENV)/.installed $(POLICY_VENV)/.installed ## pulumi up STACK (needs the Pulumi CLI and AWS credentials)
+up: require-pulumi $(VENV)/.installed $(POLICY_VENV)/.installed ## pulumi up STACK (needs the Pulumi CLI and AWS credentials)
 	pulumi up --stack $(STACK) --policy-pack policy
 
 destroy: $(VENV)/.installed ## tear STACK down in order (refuses prod); DESTROY_FLAGS=--dry-run|--refresh

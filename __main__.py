@@ -16,7 +16,9 @@ from components.cluster_access import connect_existing, provision_eks
 from components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from components.django_app import DjangoApp, DjangoAppArgs
 from components.load_balancer_controller import INGRESS_CLASS, LoadBalancerController, LoadBalancerControllerArgs
+from components.local_postgres import LocalPostgres, LocalPostgresArgs
 from components.metrics_server import MetricsServer, MetricsServerArgs
+from components.viewer_access import ViewerAccess, ViewerAccessArgs
 from components.settings import INFERENCE_NODE_GROUP, SYSTEM_NODE_GROUP, ConfigError, from_pulumi_config
 from workflows import TemplateContext
 
@@ -45,9 +47,14 @@ if access.owns_aws and addons.load_balancer_controller.enabled:
             oidc_provider_arn=access.oidc_provider_arn,
             oidc_provider_url=access.oidc_provider_url,
             node_selector=system_selector,
+            kubernetes_deleted_with=access.kubernetes_deleted_with,
         ),
-        opts=access.k8s_opts(),
+        opts=access.k8s_opts(schedules_on=[SYSTEM_NODE_GROUP], owns_aws=True),
     )
+# The controller's Service mutating webhook (failurePolicy Fail) intercepts every Service
+# CREATE once it is registered: a release that creates Services while the controller's pods
+# are not ready yet fails with "no endpoints available". Every other release waits for it.
+after_lbc = [lbc] if lbc else []
 if access.owns_aws and addons.cluster_autoscaler.enabled:
     autoscaler = addons.cluster_autoscaler
     ClusterAutoscaler(
@@ -63,8 +70,9 @@ if access.owns_aws and addons.cluster_autoscaler.enabled:
             scale_down_utilization_threshold=autoscaler.scale_down_utilization_threshold,
             expander=autoscaler.expander,
             node_selector=system_selector,
+            kubernetes_deleted_with=access.kubernetes_deleted_with,
         ),
-        opts=access.k8s_opts(),
+        opts=access.k8s_opts(schedules_on=[SYSTEM_NODE_GROUP], depends_on=after_lbc, owns_aws=True),
     )
 if addons.metrics_server.enabled:
     MetricsServer(
@@ -74,12 +82,24 @@ if addons.metrics_server.enabled:
             replicas=2 if settings.is_prod else 1,
             kubelet_insecure_tls=settings.environment == "local",  # kind's kubelets sign their own certs
         ),
-        opts=access.k8s_opts(),
+        opts=access.k8s_opts(schedules_on=[SYSTEM_NODE_GROUP], depends_on=after_lbc),
     )
 
 # ---- Django -------------------------------------------------------------------------------
-django = None
+django = database = None
+if settings.django.enabled and settings.django.in_cluster_database:
+    # local only (the settings refuse it elsewhere): PostgreSQL with the credentials of the URL
+    database = LocalPostgres(
+        f"{stack}-postgres",
+        LocalPostgresArgs(
+            database_url=config.require_secret("djangoDatabaseUrl"),
+            node_selector=system_selector,
+            image=f"{versions.LOCAL_POSTGRES_IMAGE}:{versions.LOCAL_POSTGRES_TAG}",
+        ),
+        opts=access.k8s_opts(schedules_on=[SYSTEM_NODE_GROUP]),
+    )
 if settings.django.enabled:
+    creates_ecr = access.owns_aws and not settings.django.image_repository
     django = DjangoApp(
         f"{stack}-django",
         DjangoAppArgs(
@@ -95,12 +115,17 @@ if settings.django.enabled:
             node_selector=system_selector,
             ingress_class_name=settings.django.ingress_class_name or (INGRESS_CLASS if lbc else ""),
             certificate_arn=settings.django.certificate_arn,
+            sentry_dsn=settings.django.sentry_dsn,
             vpc_cidr=settings.vpc_cidr if access.owns_aws and not settings.existing_vpc else "",
             protect=settings.is_prod,
             retain_images=settings.retain_data,
+            kubernetes_deleted_with=access.kubernetes_deleted_with,
         ),
-        # the controller must outlive the Ingress, or destroy leaks the ALB and blocks the VPC
-        opts=access.k8s_opts(depends_on=[lbc] if lbc else []),
+        # the controller must outlive the Ingress, or destroy leaks the ALB and blocks the VPC;
+        # the migration hook needs the database
+        opts=access.k8s_opts(
+            schedules_on=[SYSTEM_NODE_GROUP], depends_on=[*after_lbc, database], owns_aws=creates_ecr
+        ),
     )
 
 # ---- Argo Workflows -------------------------------------------------------------------------
@@ -150,6 +175,8 @@ if settings.argo.enabled:
             artifact_role_arn=bucket.role_arn if bucket else None,
             ingress_host=settings.argo.ingress_host,
             ingress_class_name="alb" if access.owns_aws else "nginx",
+            ingress_scheme=settings.argo.ingress_scheme,
+            certificate_arn=settings.argo.certificate_arn,
             template_context=TemplateContext(
                 namespace=settings.argo.namespace,
                 service_account_name=WORKFLOW_SERVICE_ACCOUNT,
@@ -166,7 +193,25 @@ if settings.argo.enabled:
             if django
             else None,
         ),
-        opts=access.k8s_opts(depends_on=[django] if django else []),
+        # Not on the Django release: a failed migration must not block Argo, nor Argo wait for
+        # Django's rollout. Argo needs only the Django namespace (its workflow RoleBinding lives
+        # there) and the image URL (an input of the template, from the ECR repository).
+        opts=access.k8s_opts(
+            schedules_on=[INFERENCE_NODE_GROUP], depends_on=[*after_lbc, django.namespace_resource if django else None]
+        ),
+    )
+
+# ---- Read-only access for preview roles (Helm release Secrets in every release namespace) ----
+if access.owns_aws and settings.viewer_role_arns:
+    ViewerAccess(
+        f"{stack}-viewers",
+        ViewerAccessArgs(
+            release_namespaces=["kube-system", *([settings.django.namespace] if django else []), *(
+                [settings.argo.namespace] if argo else []
+            )],
+            namespace_resources=[r.namespace_resource for r in (django, argo) if r],
+        ),
+        opts=access.k8s_opts(),
     )
 
 # ---- Outputs ----------------------------------------------------------------------------------

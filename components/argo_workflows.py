@@ -75,6 +75,10 @@ class ArgoWorkflowsArgs:
     """Expose the server through an Ingress at this host; '' keeps it ClusterIP-only."""
     ingress_class_name: str = ""
     """IngressClass for that Ingress."""
+    ingress_scheme: str = "internal"
+    """ALB scheme of that Ingress (class alb): internal or internet-facing."""
+    certificate_arn: str = ""
+    """ACM certificate of the ALB's HTTPS listener (class alb)."""
     template_context: TemplateContext | None = None
     """Inputs of the WorkflowTemplates (run-code, django-manage, fan-out); None registers none."""
     django_image: pulumi.Input[str] | None = None
@@ -96,6 +100,25 @@ def substitute(value: Any, placeholder: str, replacement: pulumi.Input[str]) -> 
 def pinned(node_selector: dict[str, str], tolerations: list[dict[str, str]]) -> dict[str, Any]:
     """The scheduling block every Argo pod spec in the values gets."""
     return {"nodeSelector": dict(node_selector), "tolerations": [dict(t) for t in tolerations]}
+
+
+def alb_annotations(args: ArgoWorkflowsArgs) -> dict[str, str]:
+    """What the AWS Load Balancer Controller needs to serve the Argo server.
+
+    TLS ends at the ALB (the chart's `server.secure` stays false: the server speaks plain HTTP
+    on 2746), port 80 only redirects to 443, pod IPs are the targets, and the health check is
+    the server's own readiness path `/`.
+    """
+    return {
+        "alb.ingress.kubernetes.io/scheme": args.ingress_scheme,
+        "alb.ingress.kubernetes.io/target-type": "ip",
+        "alb.ingress.kubernetes.io/backend-protocol": "HTTP",
+        "alb.ingress.kubernetes.io/certificate-arn": args.certificate_arn,
+        "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
+        "alb.ingress.kubernetes.io/ssl-redirect": "443",
+        "alb.ingress.kubernetes.io/healthcheck-path": "/",
+        "alb.ingress.kubernetes.io/success-codes": "200",
+    }
 
 
 def release_values(args: ArgoWorkflowsArgs) -> dict[str, Any]:
@@ -122,6 +145,7 @@ def release_values(args: ArgoWorkflowsArgs) -> dict[str, Any]:
         server["ingress"] = {
             "enabled": True,
             "ingressClassName": args.ingress_class_name,
+            "annotations": alb_annotations(args) if args.ingress_class_name == "alb" else {},
             "hosts": [args.ingress_host],
             "paths": ["/"],
             "pathType": "Prefix",
@@ -183,6 +207,7 @@ class ArgoWorkflows(pulumi.ComponentResource):
     server_service: pulumi.Output[str]
     workflow_service_account: pulumi.Output[str]
     template_names: pulumi.Output[list[str]]
+    namespace_resource: kubernetes.core.v1.Namespace
 
     def __init__(self, name: str, args: ArgoWorkflowsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:index:ArgoWorkflows", name, None, opts)
@@ -225,6 +250,7 @@ class ArgoWorkflows(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[release]),
             )
 
+        self.namespace_resource = namespace
         self.namespace = pulumi.Output.from_input(args.namespace)
         self.server_service = pulumi.Output.from_input("argo-workflows-server")
         self.workflow_service_account = pulumi.Output.from_input(WORKFLOW_SERVICE_ACCOUNT)

@@ -10,6 +10,9 @@ import pulumi_aws as aws
 import pulumi_eks as eks
 
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+# Kubernetes group of viewer access entries; components/viewer_access.py binds it to Helm's Secrets.
+VIEWER_GROUP = "eks-platform:viewers"
 NODE_MANAGED_POLICIES = {
     "worker": "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
     "cni": "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
@@ -40,6 +43,8 @@ class ClusterArgs:
     """Control-plane log types sent to CloudWatch."""
     support_type: str
     """Upgrade policy: STANDARD (auto-upgrade at end of standard support) or EXTENDED."""
+    viewer_role_arns: list[str] = field(default_factory=list)
+    """IAM roles given read-only access (AmazonEKSViewPolicy, group VIEWER_GROUP): preview roles."""
     protect: bool = False
     """prod: protect cluster and key, retain the key on delete, EKS deletion protection on."""
     tags: dict[str, str] = field(default_factory=dict)
@@ -114,6 +119,19 @@ class Cluster(pulumi.ComponentResource):
                     },
                 )
                 for index, arn in enumerate(args.admin_role_arns)
+            }
+            | {
+                f"viewer-{index}": eks.AccessEntryArgs(
+                    principal_arn=arn,
+                    kubernetes_groups=[VIEWER_GROUP],
+                    access_policies={
+                        "view": eks.AccessPolicyAssociationArgs(
+                            policy_arn=VIEW_POLICY,
+                            access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
+                        )
+                    },
+                )
+                for index, arn in enumerate(args.viewer_role_arns)
             },
             create_oidc_provider=True,
             encryption_config_key_arn=key.arn,

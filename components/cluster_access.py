@@ -7,6 +7,7 @@ the same way in either mode.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -36,22 +37,45 @@ class ClusterAccess:
     oidc_provider_url: pulumi.Input[str] | None = None
     kubeconfig: pulumi.Input[str] | None = None
     node_group_names: list[pulumi.Output[str]] = field(default_factory=list)
+    node_groups: dict[str, pulumi.Resource] = field(default_factory=dict)
+    """The managed node groups this stack made, by group name (none on an existing cluster)."""
 
     @property
     def owns_aws(self) -> bool:
         """True when the stack may create AWS resources (buckets, roles, repositories)."""
         return self.aws_provider is not None
 
-    def k8s_opts(self, **extra: object) -> pulumi.ResourceOptions:
+    def k8s_opts(
+        self,
+        *,
+        schedules_on: Sequence[str] = (),
+        depends_on: Sequence[pulumi.Resource | None] = (),
+        owns_aws: bool = False,
+    ) -> pulumi.ResourceOptions:
         """Options for a top-level Kubernetes-side component.
 
-        `deleted_with` the cluster: when the cluster goes, destroy does not wait on an API
-        server that no longer answers to delete what lived inside it.
+        - `deleted_with` the cluster: when the cluster goes, destroy does not wait on an API server
+          that no longer answers to delete what lived inside it. The engine copies deletedWith to
+          every child that does not set its own, so a component that also owns AWS resources
+          (`owns_aws`: ECR, IAM roles) must not get it, or destroy would skip and leak them; such
+          a component sets it on its Kubernetes children itself (`kubernetes_deleted_with`).
+        - waits for the node groups its pods run on (`schedules_on`): an awaited release only
+          succeeds once a node of its group has joined.
         """
         providers: list[pulumi.ProviderResource] = [self.k8s_provider]
         if self.aws_provider is not None:
-            providers.append(self.aws_provider)  # components that also own AWS resources (ECR, S3, IAM)
-        return pulumi.ResourceOptions(providers=providers, deleted_with=self.cluster, **extra)
+            providers.append(self.aws_provider)  # components that also own AWS resources (ECR, IAM)
+        nodes = [self.node_groups[group] for group in schedules_on if group in self.node_groups]
+        return pulumi.ResourceOptions(
+            providers=providers,
+            deleted_with=None if owns_aws else self.cluster,
+            depends_on=[*nodes, *(d for d in depends_on if d is not None)],
+        )
+
+    @property
+    def kubernetes_deleted_with(self) -> pulumi.Resource | None:
+        """What the Kubernetes children of an AWS-owning component are deleted with: the cluster."""
+        return self.cluster
 
 
 def default_tags(settings: Settings) -> dict[str, str]:
@@ -99,6 +123,7 @@ def provision_eks(settings: Settings) -> ClusterAccess:
             private_subnet_ids=private_subnet_ids,
             public_access_cidrs=settings.public_access_cidrs,
             admin_role_arns=settings.admin_role_arns,
+            viewer_role_arns=settings.viewer_role_arns,
             log_types=list(settings.cluster_log_types),
             # EXTENDED support costs extra per cluster-hour: dev upgrades on schedule instead.
             support_type="EXTENDED" if settings.is_prod else "STANDARD",
@@ -106,8 +131,8 @@ def provision_eks(settings: Settings) -> ClusterAccess:
         ),
         opts=aws_opts,
     )
-    node_groups = [
-        NodeGroup(
+    node_groups = {
+        group: NodeGroup(
             f"{stack}-{group.lower()}",
             NodeGroupArgs(
                 cluster_name=cluster_name,
@@ -126,7 +151,7 @@ def provision_eks(settings: Settings) -> ClusterAccess:
             opts=pulumi.ResourceOptions(providers=[aws_provider], depends_on=[cluster]),
         )
         for group, spec in settings.node_groups.items()
-    ]
+    }
     k8s_provider = kubernetes_provider(
         f"{stack}-k8s", kubeconfig=cluster.kubeconfig_json, opts=pulumi.ResourceOptions(depends_on=[cluster])
     )
@@ -139,7 +164,8 @@ def provision_eks(settings: Settings) -> ClusterAccess:
         oidc_provider_arn=cluster.oidc_provider_arn,
         oidc_provider_url=cluster.oidc_provider_url,
         kubeconfig=cluster.kubeconfig_json,
-        node_group_names=[group.node_group_name for group in node_groups],
+        node_group_names=[group.node_group_name for group in node_groups.values()],
+        node_groups=dict(node_groups),
     )
 
 

@@ -97,6 +97,8 @@ class ClusterAutoscalerArgs:
     """Which node group grows when several could: least-waste, random, most-pods or priority."""
     node_selector: dict[str, str] = field(default_factory=dict)
     """Where the autoscaler runs: the system node group's label (`settings.scheduling_for("system")[0]`)."""
+    kubernetes_deleted_with: pulumi.Resource | None = None
+    """The cluster: the release is deleted with it. The IAM role never is (it would leak)."""
 
 
 def release_values(args: ClusterAutoscalerArgs, role_arn: pulumi.Input[str]) -> dict[str, Any]:
@@ -167,7 +169,8 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             repo=versions.AUTOSCALER_HELM_REPO,
             namespace=NAMESPACE,
             values=release_values(args, role.role_arn),
-            opts=pulumi.ResourceOptions(parent=self),  # role_arn in the values waits for the policy
+            # role_arn in the values waits for the policy
+            opts=pulumi.ResourceOptions(parent=self, deleted_with=args.kubernetes_deleted_with),
         )
 
         self.role_arn = role.role_arn

@@ -6,6 +6,8 @@ secrets, and the chart only gets its name (`secret.existingSecret`).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -72,24 +74,47 @@ class DjangoAppArgs:
     """prod: protect and retain the ECR repository (images would be lost)."""
     retain_images: bool = False
     """Keep the ECR repository and its images on destroy."""
+    sentry_dsn: str = ""
+    """Sentry DSN; the chart sets SENTRY__DSN from it in prod only."""
+    kubernetes_deleted_with: pulumi.Resource | None = None
+    """The cluster: the Kubernetes objects are deleted with it. The ECR repository never is."""
 
 
-def release_values(args: DjangoAppArgs, image_repository: pulumi.Input[str]) -> dict[str, Any]:
-    """Stack overrides on top of the environment's values file. No secret value in here."""
+def secret_checksum(secret_key: str, database_url: str) -> str:
+    """A digest that changes when either secret changes, and reveals neither.
+
+    Keyed with SECRET_KEY (50+ random characters), so a guessable database password cannot be
+    recovered from the pod annotation by trying candidates.
+    """
+    return hmac.new(secret_key.encode(), f"{secret_key}\0{database_url}".encode(), hashlib.sha256).hexdigest()
+
+
+def release_values(
+    args: DjangoAppArgs, image_repository: pulumi.Input[str], secret_digest: pulumi.Input[str] = ""
+) -> dict[str, Any]:
+    """Stack overrides on top of the environment's values file. No secret value in here.
+
+    `secret_digest` (see `secret_checksum`) goes into a pod annotation: rotating a stack secret
+    changes it and so rolls the pods, which read the Secret only at start.
+    """
     values: dict[str, Any] = {
         "image": {"repository": image_repository, "tag": args.image_tag},
         "secret": {"create": False, "existingSecret": APP_SECRET},
+        "podAnnotations": {"checksum/secret": secret_digest},
     }
     if args.node_selector:  # kind: values.local.yaml nulls the chart's default selector instead
         values["nodeSelector"] = dict(args.node_selector)
+    config: dict[str, Any] = {"sentryDsn": args.sentry_dsn}
     if args.hosts:  # the chart adds Ingress hosts itself; an empty list would drop localhost
-        values["config"] = {"allowedHosts": list(args.hosts)}
+        config["allowedHosts"] = list(args.hosts)
+    values["config"] = config
     if args.ingress_class_name and args.hosts:
         values["ingress"] = {
             "enabled": True,
             "className": args.ingress_class_name,
             "hosts": [{"host": h, "paths": [{"path": "/", "pathType": "Prefix"}]} for h in args.hosts],
-            # explicit "" overrides the placeholder ARN of the environment's values file
+            # the stack's certificate (required for a public ALB by the settings), never the
+            # placeholder ARN of the environment's values file
             "tls": {"certificateArn": args.certificate_arn},
         }
     else:
@@ -106,6 +131,7 @@ class DjangoApp(pulumi.ComponentResource):
     namespace: pulumi.Output[str]
     service_host: pulumi.Output[str]
     ingress_hosts: pulumi.Output[list[str]]
+    namespace_resource: kubernetes.core.v1.Namespace
     config_map_name: str = RELEASE_NAME
     secret_name: str = APP_SECRET
 
@@ -116,8 +142,6 @@ class DjangoApp(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("platform:index:DjangoApp", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-
         if args.image_repository:
             repository_url: pulumi.Input[str] = args.image_repository
         else:
@@ -138,10 +162,12 @@ class DjangoApp(pulumi.ComponentResource):
             )
             repository_url = repository.repository_url
 
+        # Kubernetes objects die with the cluster; the ECR repository above does not.
+        in_cluster = pulumi.ResourceOptions(parent=self, deleted_with=args.kubernetes_deleted_with)
         namespace = kubernetes.core.v1.Namespace(
             f"{name}-ns",
             metadata={"name": args.namespace, "labels": {"app.kubernetes.io/part-of": "eks-platform"}},
-            opts=child,
+            opts=in_cluster,
         )
         secret = kubernetes.core.v1.Secret(
             f"{name}-secret",
@@ -151,7 +177,11 @@ class DjangoApp(pulumi.ComponentResource):
                 "SECRET_KEY": pulumi.Output.secret(args.secret_key),
                 "DATABASE_URL": pulumi.Output.secret(args.database_url),
             },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
+            opts=pulumi.ResourceOptions.merge(in_cluster, pulumi.ResourceOptions(depends_on=[namespace])),
+        )
+        # Not a secret: a keyed digest of the two secrets (see secret_checksum).
+        digest = pulumi.Output.unsecret(
+            pulumi.Output.all(args.secret_key, args.database_url).apply(lambda pair: secret_checksum(*pair))
         )
         chart_release(
             f"{name}-release",
@@ -160,11 +190,12 @@ class DjangoApp(pulumi.ComponentResource):
             namespace=args.namespace,
             # The same file `helm upgrade -f environments/values.<env>.yaml` uses by hand.
             value_yaml_files=[pulumi.FileAsset(f"{CHART_PATH}/environments/values.{args.environment}.yaml")],
-            values=release_values(args, repository_url),
+            values=release_values(args, repository_url, digest),
             timeout=900,  # the migration hook runs inside the install/upgrade
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, secret]),
+            opts=pulumi.ResourceOptions.merge(in_cluster, pulumi.ResourceOptions(depends_on=[namespace, secret])),
         )
 
+        self.namespace_resource = namespace
         self.image_repository = pulumi.Output.from_input(repository_url)
         self.namespace = pulumi.Output.from_input(args.namespace)
         self.service_host = pulumi.Output.from_input(f"{RELEASE_NAME}.{args.namespace}.svc.cluster.local")

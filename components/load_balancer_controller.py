@@ -231,6 +231,8 @@ class LoadBalancerControllerArgs:
     """Controller replicas; it also serves admission webhooks, so more than one (with a PodDisruptionBudget)."""
     default_ingress_class: bool = True
     """Make the `alb` IngressClass the cluster default (Ingresses without a class get an ALB)."""
+    kubernetes_deleted_with: pulumi.Resource | None = None
+    """The cluster: the release is deleted with it. The IAM role never is (it would leak)."""
 
 
 def release_values(args: LoadBalancerControllerArgs, role_arn: pulumi.Input[str]) -> dict[str, Any]:
@@ -293,7 +295,7 @@ class LoadBalancerController(pulumi.ComponentResource):
             namespace=NAMESPACE,
             values=release_values(args, role.role_arn),
             # no depends_on needed: role_arn in the values resolves only once the policy is attached
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, deleted_with=args.kubernetes_deleted_with),
         )
 
         self.ingress_class_name = pulumi.Output.from_input(INGRESS_CLASS)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 NAMESPACE = "eks-platform"
@@ -43,6 +43,8 @@ TaintEffect = Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 LogType = Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
 _AWS_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+_ACM_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
+_SENTRY_DSN = re.compile(r"^https://[0-9a-f]{32}@[a-z0-9.-]+(:\d+)?/\d+$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 _LABEL_KEY = re.compile(r"^([a-z0-9.-]+/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
@@ -71,6 +73,19 @@ def _cidr(value: str, key: str) -> str:
         return str(ipaddress.IPv4Network(value, strict=True))
     except (ValueError, TypeError):
         raise SettingError(key, value, "an IPv4 CIDR block with no host bits set, e.g. 10.0.0.0/16") from None
+
+
+def _certificate_arn(value: str, key: str) -> str:
+    if value and not _ACM_ARN.match(value):
+        raise SettingError(key, value, "an ACM certificate ARN, arn:aws:acm:<region>:<12 digits>:certificate/<uuid>")
+    return value
+
+
+def _role_arns(values: list[str], key: str) -> list[str]:
+    for i, arn in enumerate(values):
+        if not _ROLE_ARN.match(arn):
+            raise SettingError(f"{key}[{i}]", arn, "an IAM role ARN, arn:aws:iam::<12 digits>:role/<name>")
+    return values
 
 
 class Taint(_Model):
@@ -176,9 +191,18 @@ class ArgoSettings(_Model):
     ingress_host: str = Field(
         default="", description="Expose the Argo server through an Ingress at this host; '' = no Ingress."
     )
+    ingress_scheme: Literal["internal", "internet-facing"] = Field(
+        default="internal", description="ALB scheme of that Ingress on AWS: internal (VPN/VPC only) or internet-facing."
+    )
+    certificate_arn: str = Field(default="", description="ACM certificate of that Ingress's HTTPS listener (AWS).")
     controller: ArgoControllerSettings = Field(default_factory=ArgoControllerSettings, description="Controller scale.")
     artifacts: ArgoArtifactSettings = Field(default_factory=ArgoArtifactSettings, description="Artifact repository.")
     workflow_ttl_seconds: int = Field(default=86400, gt=0, description="Finished workflows are deleted after this.")
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _certificate(cls, value: str) -> str:
+        return _certificate_arn(value, "certificateArn")
 
 
 class DjangoSettings(_Model):
@@ -192,8 +216,28 @@ class DjangoSettings(_Model):
     )
     hosts: list[str] = Field(default_factory=list, description="Public host names (Ingress rules and ALLOWED_HOSTS).")
     ingress_class_name: str = Field(default="", description="alb, nginx or '' (alb on AWS stacks, none elsewhere).")
-    certificate_arn: str = Field(default="", description="ACM certificate for the ALB's HTTPS listener.")
+    certificate_arn: str = Field(
+        default="", description="ACM certificate of the ALB's HTTPS listener; required for a public ALB Ingress."
+    )
     ecr_keep_images: int = Field(default=30, gt=0, description="ECR lifecycle: keep the newest N images.")
+    sentry_dsn: str = Field(
+        default="", description="Sentry DSN (prod only; a DSN is public by Sentry's design, so not a secret)."
+    )
+    in_cluster_database: bool = Field(
+        default=False, description="local only: run PostgreSQL in the cluster, with the credentials of djangoDatabaseUrl."
+    )
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _certificate(cls, value: str) -> str:
+        return _certificate_arn(value, "certificateArn")
+
+    @field_validator("sentry_dsn")
+    @classmethod
+    def _dsn(cls, value: str) -> str:
+        if value and not _SENTRY_DSN.match(value):
+            raise SettingError("sentryDsn", value, "a Sentry DSN, https://<32 hex public key>@<host>/<project id>")
+        return value
 
     @field_validator("image_tag")
     @classmethod
@@ -267,6 +311,10 @@ class Settings(_Model):
         default_factory=list, description="CIDRs allowed to the public API endpoint; [] = private endpoint only."
     )
     admin_role_arns: list[str] = Field(default_factory=list, description="IAM roles granted cluster admin.")
+    viewer_role_arns: list[str] = Field(
+        default_factory=list,
+        description="IAM roles granted read-only access (AmazonEKSViewPolicy + Helm release Secrets): preview roles.",
+    )
     cluster_log_types: list[LogType] = Field(
         default_factory=lambda: list(REQUIRED_LOG_TYPES), description="Control-plane log types sent to CloudWatch."
     )
@@ -302,13 +350,16 @@ class Settings(_Model):
     def _public_cidrs(cls, values: list[str]) -> list[str]:
         return [_cidr(v, f"publicAccessCidrs[{i}]") for i, v in enumerate(values)]
 
-    @field_validator("admin_role_arns")
+    @field_validator("admin_role_arns", "viewer_role_arns")
     @classmethod
-    def _role_arns(cls, values: list[str]) -> list[str]:
-        for i, arn in enumerate(values):
-            if not _ROLE_ARN.match(arn):
-                raise SettingError(f"adminRoleArns[{i}]", arn, "an IAM role ARN, arn:aws:iam::<12 digits>:role/<name>")
-        return values
+    def _role_arns(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        return _role_arns(values, to_camel(info.field_name))
+
+    @field_validator("existing_cluster", "existing_vpc", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        """Pulumi.yaml declares these with `default: {}` (the CLI requires a default): {} = not set."""
+        return None if value == {} else value
 
     # ---- cross-field rules ---------------------------------------------------------------
     @model_validator(mode="after")
@@ -326,7 +377,6 @@ class Settings(_Model):
         self._check_node_groups()
         self._check_argo()
         self._check_django()
-        self._check_secrets()
         return self
 
     def _check_argo(self) -> None:
@@ -339,17 +389,38 @@ class Settings(_Model):
                 0,
                 "at least 1 while Argo's controller and server are pinned to this group (they must always have a node)",
             )
+        if self.argo.ingress_host and self.create_cluster and not self.argo.certificate_arn:
+            raise SettingError(
+                "argo.certificateArn",
+                "",
+                f"an ACM certificate ARN: argo.ingressHost ({self.argo.ingress_host}) is served by an ALB over HTTPS",
+            )
         if self.argo.auth_mode == "sso" and not self.argo.sso_issuer.startswith("https://"):
             raise SettingError(
                 "argo.ssoIssuer", self.argo.sso_issuer, "an https:// OIDC issuer URL when authMode is sso"
             )
 
     def _check_django(self) -> None:
-        if self.django.enabled and not self.create_cluster and not self.django.image_repository:
+        if not self.django.enabled:
+            return
+        if not self.create_cluster and not self.django.image_repository:
             raise SettingError(
                 "django.imageRepository",
                 "",
                 "an image repository: without AWS there is no ECR repository to default to",
+            )
+        if self.django_ingress_is_public_alb and not self.django.certificate_arn:
+            raise SettingError(
+                "django.certificateArn",
+                "",
+                f"an ACM certificate ARN: the Django Ingress ({', '.join(self.django.hosts)}) is an internet-facing "
+                "ALB, which must terminate HTTPS (the app redirects HTTP to HTTPS when DEBUG is off)",
+            )
+        if self.django.in_cluster_database and self.environment != "local":
+            raise SettingError(
+                "django.inClusterDatabase",
+                True,
+                "false outside the local stack: dev and prod use a managed database given by djangoDatabaseUrl",
             )
 
     def _check_aws_stack(self) -> None:
@@ -410,15 +481,6 @@ class Settings(_Model):
                 "at least one NoSchedule or NoExecute taint, e.g. dedicated=proto-inference:NoSchedule",
             )
 
-    def _check_secrets(self) -> None:
-        missing = [key for key in self.required_secrets if key not in self.secrets_present]
-        if missing:
-            raise SettingError(
-                missing[0],
-                None,
-                f"a stack secret; set it with `pulumi config set --secret {missing[0]} <value>` ({SECRETS[missing[0]]})",
-            )
-
     # ---- derived values ------------------------------------------------------------------
     @property
     def required_secrets(self) -> tuple[str, ...]:
@@ -427,6 +489,16 @@ class Settings(_Model):
         if self.argo.enabled and self.argo.auth_mode == "sso":
             needed += ("argoSsoClientId", "argoSsoClientSecret")
         return needed
+
+    @property
+    def django_ingress_is_public_alb(self) -> bool:
+        """The Django Ingress is served by an internet-facing ALB (AWS stack, hosts, class alb)."""
+        return (
+            self.create_cluster
+            and self.addons.load_balancer_controller.enabled
+            and bool(self.django.hosts)
+            and self.django.ingress_class_name in ("", "alb")
+        )
 
     @property
     def retain_data(self) -> bool:
@@ -497,14 +569,20 @@ def config_keys() -> dict[str, Any]:
     }
 
 
-def read_raw_config(get: Callable[[str], str | None]) -> dict[str, Any]:
-    """Collect the stack's values through `get(key)` (Pulumi hands every value over as a string)."""
+def read_raw_config(get: Callable[[str], str | None], keys: Iterable[str] = ()) -> dict[str, Any]:
+    """Collect the stack's values through `get(key)` (Pulumi hands every value over as a string).
+
+    `keys` are the namespace's keys the stack actually sets: those the model does not know are
+    kept, so that `load_settings` refuses them instead of silently using a default.
+    """
+    known = config_keys()
     raw: dict[str, Any] = {}
-    for key, field in config_keys().items():
+    for key in sorted(set(known) | (set(keys) - set(SECRETS))):
         text = get(key)
         if text is None:
             continue
-        if _is_plain_string(field.annotation):
+        field = known.get(key)
+        if field is None or _is_plain_string(field.annotation):
             raw[key] = text
             continue
         try:
@@ -520,13 +598,27 @@ def load_settings(raw: Mapping[str, Any], *, stack: str, secrets_present: set[st
     problems = [f"{NAMESPACE}:{key}: unknown key; allowed keys: {', '.join(sorted(config_keys()))}" for key in unknown]
     if not problems:
         try:
-            return Settings.model_validate({**raw, "stack": stack, "secrets_present": frozenset(secrets_present)})
+            settings = Settings.model_validate({**raw, "stack": stack, "secrets_present": frozenset(secrets_present)})
         except ValidationError as exc:
             problems = [_describe(error) for error in exc.errors()]
+        else:
+            problems = _missing_secrets(settings)
+            if not problems:
+                return settings
     raise ConfigError(
-        f"SettingError configuration for stack '{stack}' ({len(problems)} problem(s)); nothing was created:\n"
+        f"Invalid configuration for stack '{stack}' ({len(problems)} problem(s)); nothing was created:\n"
         + "\n".join(f"  - {p}" for p in problems)
     )
+
+
+def _missing_secrets(settings: Settings) -> list[str]:
+    """One line per stack secret the enabled features need and the stack lacks: all of them at once."""
+    return [
+        f"{NAMESPACE}:{key} = None: a stack secret; set it with `pulumi config set --secret {key} <value>` "
+        f"({SECRETS[key]})"
+        for key in settings.required_secrets
+        if key not in settings.secrets_present
+    ]
 
 
 def _describe(error: Any) -> str:
@@ -563,10 +655,15 @@ def _join(path: list[str]) -> str:
 def from_pulumi_config() -> Settings:
     """Read and validate this stack's `eks-platform:*` config (the program's only config read)."""
     import pulumi
-    from pulumi.runtime.config import get_config
+    from pulumi.runtime.config import CONFIG, get_config, get_config_env
 
     def get(key: str) -> str | None:
         return get_config(f"{NAMESPACE}:{key}")
 
-    present = {key for key in SECRETS if get(key) is not None}
-    return load_settings(read_raw_config(get), stack=pulumi.get_stack(), secrets_present=present)
+    # Every key the stack sets in this namespace. The CLI merges declared keys only and passes
+    # an undeclared one through untouched (pkg/workspace/config.go, mergeConfig, v3.274.1), so
+    # a typo such as `kubernetesVerison` is caught here, not by the CLI.
+    prefix = f"{NAMESPACE}:"
+    given = {key.removeprefix(prefix) for key in {*CONFIG.get(), *get_config_env()} if key.startswith(prefix)}
+    present = {key for key in SECRETS if get(key)}  # a declared default of "" means "not set"
+    return load_settings(read_raw_config(get, given), stack=pulumi.get_stack(), secrets_present=present)

@@ -57,6 +57,10 @@ class Record:
     provider: str
     providers: dict[str, str] = field(default_factory=dict)
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    effective_deleted_with: str = ""
+    """`deleted_with` as the engine applies it: the resource's own, else its nearest ancestor's."""
+    inherited_dependencies: list[str] = field(default_factory=list)
+    """`depends_on` of every ancestor component: the engine makes a child wait on those too."""
 
     @property
     def plain(self) -> dict[str, Any]:
@@ -125,10 +129,18 @@ class RecordingMonitor(MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks):
         super().__init__(mocks)
         self.records: list[Record] = []
+        self._by_urn: dict[str, Record] = {}
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         if request.type != "pulumi:pulumi:Stack":
+            # The engine rules mocks do not apply, emulated so tests can see them:
+            # - a child without its own deletedWith inherits its parent's (pulumi/pulumi#12572;
+            #   `inheritFromParent` in pkg/resource/deploy/source_eval.go, pkg/v3 v3.274.1);
+            # - a child waits on its ancestors' dependsOn, not only on its own.
+            parent = self._by_urn.get(request.parent)
+            inherited = parent.effective_deleted_with if parent else ""
+            ancestors_depend_on = [*parent.inherited_dependencies, *parent.dependencies] if parent else []
             self.records.append(
                 Record(
                     type=request.type,
@@ -147,6 +159,9 @@ class RecordingMonitor(MockMonitor):
                     provider=request.provider,
                     providers=dict(request.providers),
                     property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+                    effective_deleted_with=request.deletedWith or inherited,
+                    inherited_dependencies=ancestors_depend_on,
                 )
             )
+            self._by_urn[response.urn] = self.records[-1]
         return response

@@ -1,7 +1,8 @@
 """Run `__main__.py` for a stack under recording mocks, as `pulumi preview` would, offline.
 
-Config comes from Pulumi.yaml's declared defaults overlaid with Pulumi.<stack>.yaml, the way
-the CLI merges them; stack secrets are replaced by placeholders (the real values never leave
+Config comes from Pulumi.<stack>.yaml merged with Pulumi.yaml's declarations under the CLI's
+own rules (offline/project_config.py: a required key the stack lacks, a wrong type or a
+plaintext secret stops the run before the program, as `pulumi preview` does); stack secrets are replaced by placeholders (the real values never leave
 the encrypted stack file and are not needed to see what the program declares).
 """
 
@@ -21,6 +22,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.sync_await import _sync_await
 
 from components.settings import NAMESPACE, SECRETS
+from offline import project_config
 from offline.mocks import PlatformMocks, Record, RecordingMonitor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,8 +30,15 @@ PROJECT = "eks-platform"
 
 
 def placeholder(key: str) -> str:
-    """What a stack secret is replaced with offline: obviously fake, never a real value."""
-    return f"offline-placeholder-{key}"
+    """What a stack secret is replaced with offline: obviously fake, never a real value.
+
+    The database URL keeps a URL's shape (the local stack's PostgreSQL is made from it), with
+    the marker as its password.
+    """
+    marker = f"offline-placeholder-{key}"
+    if key == "djangoDatabaseUrl":
+        return f"postgres://django:{marker}@postgres.postgres.svc.cluster.local:5432/django"
+    return marker
 
 
 class ProgramError(Exception):
@@ -64,24 +73,23 @@ class ProgramRun:
         return next((r for r in self.records if r.urn == urn), None)
 
 
-def project_defaults() -> dict[str, Any]:
-    """Declared defaults from Pulumi.yaml's config block, keyed without the namespace."""
-    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text()).get("config", {})
-    return {
-        key.removeprefix(f"{NAMESPACE}:"): spec["default"]
-        for key, spec in declared.items()
-        if isinstance(spec, dict) and "default" in spec
-    }
-
-
-def stack_config(stack: str) -> dict[str, Any]:
-    """The `eks-platform:*` values of Pulumi.<stack>.yaml, keyed without the namespace."""
+def stack_file_config(stack: str) -> dict[str, Any]:
+    """The `eks-platform:*` values of Pulumi.<stack>.yaml as written (`secure:` ciphertexts included)."""
     document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text()) or {}
     return {
         key.removeprefix(f"{NAMESPACE}:"): value
         for key, value in (document.get("config") or {}).items()
         if key.startswith(f"{NAMESPACE}:")
     }
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    """The plain (non-secret) `eks-platform:*` values of Pulumi.<stack>.yaml, keyed without the namespace."""
+    return {key: value for key, value in stack_file_config(stack).items() if not _is_ciphertext(value)}
+
+
+def _is_ciphertext(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"secure"}
 
 
 def _encode(value: Any) -> str:
@@ -101,13 +109,17 @@ def run_program(
     `config` defaults to the stack file's; `secrets` overrides placeholder values, and
     `with_placeholder_secrets=False` leaves unset secrets unset (to test the error).
     """
-    values = {**project_defaults(), **(stack_config(stack) if config is None else config)}
+    given = stack_file_config(stack) if config is None else dict(config)
+    # `secure:` ciphertexts of a real stack file stand for secrets that are set; offline they
+    # are replaced by placeholders (or by `secrets`), as if `pulumi config set --secret` had run.
+    encrypted = {key for key, value in given.items() if _is_ciphertext(value)}
     secret_values = {key: placeholder(key) for key in SECRETS} if with_placeholder_secrets else {}
     secret_values.update(secrets or {})
-    for key in SECRETS:
-        if isinstance(values.get(key), dict):  # `secure:` ciphertext from a real stack file
-            values.pop(key)
-    values.update(secret_values)
+    for key in encrypted:
+        secret_values.setdefault(key, placeholder(key))
+    given.update(secret_values)
+    # The CLI's own checks run before the program (offline/project_config.py); CliConfigError here.
+    values = project_config.merge(stack, given, encrypted | set(secret_values))
 
     monitor = RecordingMonitor(PlatformMocks())
     runtime_settings.ROOT.set(None)  # a fresh root Stack resource per run

@@ -14,8 +14,11 @@ What it runs, in order (see docs/operations.md, "Tear down"):
    subnets and the VPC). Namespace deletion waits until everything inside is gone.
 3. `pulumi destroy`: the rest. Kubernetes resources left (the add-ons) are `deletedWith` the
    cluster and its provider has `deleteUnreachable`, so nothing waits on an API server that is
-   going away; then node groups, cluster, NAT gateways, subnets, VPC. The artifact bucket and the
-   ECR repository are emptied and deleted, or retained, as `dataOnDestroy` says.
+   going away. AWS resources are never `deletedWith` anything (the engine would skip them and
+   leak them: the next `up` would then fail on the ECR repository's fixed name), so the IRSA
+   roles and policies are deleted, then node groups, cluster, NAT gateways, subnets, VPC. The
+   artifact bucket and the ECR repository are emptied and deleted, or retained, as
+   `dataOnDestroy` says.
 
 Prod refuses. To really destroy prod: `pulumi state unprotect --all --stack prod`, turn off EKS
 deletion protection, then pass `--i-have-unprotected-prod`; the script checks the state before

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pydantic import BaseModel
 
-from components.settings import NAMESPACE, SECRETS, Settings, config_keys
+from components.settings import NAMESPACE, SECRETS, Settings, config_keys, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
 DECLARED = {key.removeprefix(f"{NAMESPACE}:"): spec for key, spec in PROJECT["config"].items()}
-SIMPLE_TYPES = {"string", "integer", "boolean", "array"}  # what Pulumi.yaml accepts as `type`
+SIMPLE_TYPES = {"string", "integer", "boolean", "array", "object"}  # project.json's simpleConfigType (v3.274.1)
+REQUIRED = {"environment", "djangoSecretKey", "djangoDatabaseUrl"}
 
 
 def test_project_identity_and_runtime() -> None:
@@ -38,22 +38,29 @@ def test_declaration_is_well_formed(key: str) -> None:
             assert spec["items"]["type"] in SIMPLE_TYPES
 
 
+def test_only_the_truly_required_keys_have_no_default() -> None:
+    """The CLI requires every declared key without a default in every stack (pulumi/pulumi#21797)."""
+    assert {key for key, spec in DECLARED.items() if "default" not in spec} == REQUIRED
+
+
 @pytest.mark.parametrize("key", sorted(config_keys()))
-def test_declared_defaults_match_the_model(key: str) -> None:
-    field = config_keys()[key]
-    spec = DECLARED[key]
-    if field.is_required() or "default" not in spec:
-        default = None if field.is_required() else field.get_default(call_default_factory=True)
-        # undeclared defaults are "absent" (None/{}) or a sub-model whose own defaults apply
-        assert default in (None, {}) or isinstance(default, BaseModel), key
-        return
-    assert spec["default"] == field.get_default(call_default_factory=True)
+def test_declared_defaults_mean_what_the_model_defaults_to(key: str) -> None:
+    """The CLI hands the program every declared default: each must equal leaving the key unset."""
+    minimal = {"environment": "local", "createCluster": False, "existingCluster": {"kubeconfigContext": "kind-x"}}
+    minimal["django"] = {"imageRepository": "example/app"}
+    if key in minimal:
+        return  # the keys this minimal stack must set itself
+    secrets = frozenset({"djangoSecretKey", "djangoDatabaseUrl"})
+    unset = load_settings(minimal, stack="t", secrets_present=secrets)
+    defaulted = load_settings({**minimal, key: DECLARED[key]["default"]}, stack="t", secrets_present=secrets)
+    assert defaulted == unset
 
 
 def test_secrets_are_declared_secret() -> None:
     for key in SECRETS:
         assert DECLARED[key].get("secret") is True
-        assert "default" not in DECLARED[key]
+    for key in SECRETS.keys() - REQUIRED:  # optional: a plain "" default, so no `type` (see Pulumi.yaml)
+        assert DECLARED[key]["default"] == "" and "type" not in DECLARED[key]
 
 
 @pytest.mark.parametrize("stack_file", sorted(ROOT.glob("Pulumi.*.yaml")), ids=lambda p: p.name)

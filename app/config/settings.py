@@ -105,14 +105,18 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# HTTPS. TLS ends at the AWS load balancer, which forwards plain HTTP and sets
-# X-Forwarded-Proto; only the load balancer reaches the pods from outside, and it overwrites
-# that header, so trusting it is safe. The probes are exempt from the redirect (they are plain
-# HTTP to the pod IP); ProbeMiddleware answers them first anyway, the exemption keeps them
-# working should the middleware order ever change. SECURE_SSL_REDIRECT=false is for a cluster
+# HTTPS. TLS ends at the load balancer (the ALB's 443 listener, with the stack's ACM
+# certificate; port 80 only redirects to 443), which forwards plain HTTP and sets
+# X-Forwarded-Proto. The header is trusted only when TRUST_X_FORWARDED_PROTO=true, which the
+# chart sets only when its Ingress is on: then the load balancer overwrites whatever a client
+# sent, and the NetworkPolicy admits outside traffic only from the VPC (the ALB's subnets).
+# Without a proxy in front (port-forward, a bare Service) a client could forge the header, so
+# it is ignored. The probes are exempt from the redirect (plain HTTP to the pod IP);
+# ProbeMiddleware answers them first anyway. SECURE_SSL_REDIRECT=false is for a cluster
 # without TLS (the local kind stack); it also drops the Secure cookie flag and HSTS, which
 # `check --deploy` then reports.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if env.read_bool(os.environ, "TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 HTTPS_ONLY = env.read_bool(os.environ, "SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS_ONLY
 SECURE_REDIRECT_EXEMPT = [r"^livez$", r"^healthz$"]

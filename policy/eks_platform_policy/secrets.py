@@ -42,9 +42,10 @@ _SECRET_WORDS = (
 )
 # Not "dsn": a Sentry DSN is a public client key (the chart puts it in its ConfigMap on purpose);
 # a database DSN with a password is caught by its shape, like any URL with a password.
-# A key ending like this names or locates a secret instead of holding one.
+# A key ending like this names or locates a secret instead of holding one; one starting with
+# "checksum" holds a digest that rolls pods when a secret changes (e.g. `checksum/secret`).
 _REFERENCE_SUFFIXES = ("name", "names", "ref", "refs", "file", "path", "keys", "arn", "enabled", "create")
-_REFERENCE_PREFIXES = ("existing", "use")
+_REFERENCE_PREFIXES = ("existing", "use", "checksum")
 
 _URL_WITH_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
 _PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")

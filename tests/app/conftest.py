@@ -67,6 +67,8 @@ def production_env(postgres: str) -> Mapping[str, str]:
             "DEBUG": "false",
             "ALLOWED_HOSTS": PUBLIC_HOST,
             "WEB__CROSS_ORIGIN__0": FRONT_END,
+            # what the chart sets behind its Ingress (the load balancer owns X-Forwarded-Proto)
+            "TRUST_X_FORWARDED_PROTO": "true",
         }
     )
 

@@ -164,3 +164,15 @@ def test_healthz_is_503_when_the_database_is_unreachable(manage: Manage, product
     assert result.stdout.strip().splitlines()[-1] == '503 {"status": "error", "database": "unavailable"}'
     assert "health check: database unavailable" in result.stdout
     assert "unreachable-pw-5f2a" not in both(result)
+
+
+@pytest.mark.parametrize(("trust", "expected"), [("true", ["HTTP_X_FORWARDED_PROTO", "https"]), ("", None)])
+def test_forwarded_proto_is_trusted_only_behind_the_load_balancer(
+    manage: Manage, production_env: Mapping[str, str], trust: str, expected: list[str] | None
+) -> None:
+    """Without the Ingress nothing overwrites X-Forwarded-Proto: a client could fake HTTPS."""
+    env = {**production_env, "TRUST_X_FORWARDED_PROTO": trust}
+    script = "import json; from django.conf import settings as s; print(json.dumps(s.SECURE_PROXY_SSL_HEADER))"
+    result = manage(env, "shell", "--command", script)
+    assert result.returncode == 0, both(result)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == expected

@@ -153,7 +153,8 @@ def test_migration_job_is_a_helm_hook(chart) -> None:
     annotations = job["metadata"]["annotations"]
     assert annotations["helm.sh/hook"] == "post-install,pre-upgrade"
     assert annotations["helm.sh/hook-weight"] == "0"
-    assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation,hook-succeeded"
+    # not hook-succeeded: the logs of a successful migration stay readable until the TTL
+    assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation"
     assert _container(chart, job)["command"] == ["python", "manage.py", "migrate", "--noinput"]
     assert job["spec"]["backoffLimit"] == 2
     assert job["spec"]["activeDeadlineSeconds"] == 600

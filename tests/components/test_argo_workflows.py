@@ -10,6 +10,7 @@ from offline.runner import ProgramRun
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 SELECTOR = {"node-group": "PROTO-INFERENCE-NG"}
+CERTIFICATE = "arn:aws:acm:ap-northeast-2:123456789012:certificate/11111111-2222-3333-4444-555555555555"
 TOLERATION = {"key": "dedicated", "operator": "Equal", "value": "proto-inference", "effect": "NoSchedule"}
 
 
@@ -117,7 +118,9 @@ def test_sso_mode_reads_client_credentials_from_a_pulumi_secret(dev_config) -> N
     from offline.mocks import is_secret
     from offline.runner import run_program
 
-    dev_config["argo"].update(authMode="sso", ssoIssuer="https://sso.example.com", ingressHost="argo.example.com")
+    dev_config["argo"].update(
+        authMode="sso", ssoIssuer="https://sso.example.com", ingressHost="argo.example.com", certificateArn=CERTIFICATE
+    )
     run = run_program("dev", dev_config)
     values = argo_release(run).plain["values"]
     assert values["server"]["authModes"] == ["sso"]
@@ -133,3 +136,37 @@ def test_outputs(dev: ProgramRun) -> None:
     assert dev.outputs["argoPortForwardCommand"] == "kubectl -n argo port-forward svc/argo-workflows-server 2746:2746"
     assert dev.outputs["argoWorkflowServiceAccount"] == WORKFLOW_SERVICE_ACCOUNT
     assert dev.outputs["argoArtifactBucket"]
+
+
+def test_argo_ingress_on_aws_gets_a_working_alb(dev_config) -> None:
+    """Rendered by the real upstream chart: HTTPS with the stack's certificate, pod targets, health check."""
+    from offline.runner import run_program
+    from tests.upstream_charts import render
+
+    dev_config["argo"].update(ingressHost="argo.example.com", certificateArn=CERTIFICATE)
+    values = argo_release(run_program("dev", dev_config)).plain["values"]
+    [ingress] = [o for o in render("argo-workflows", values, namespace="argo") if o["kind"] == "Ingress"]
+    annotations = ingress["metadata"]["annotations"]
+    assert annotations["alb.ingress.kubernetes.io/scheme"] == "internal"  # the default: VPN/VPC only
+    assert annotations["alb.ingress.kubernetes.io/target-type"] == "ip"
+    assert annotations["alb.ingress.kubernetes.io/certificate-arn"] == CERTIFICATE
+    assert json.loads(annotations["alb.ingress.kubernetes.io/listen-ports"]) == [{"HTTP": 80}, {"HTTPS": 443}]
+    assert annotations["alb.ingress.kubernetes.io/ssl-redirect"] == "443"
+    # the server speaks plain HTTP (server.secure false): the ALB's backend protocol and health check agree
+    assert values.get("server", {}).get("secure", False) is False
+    assert annotations["alb.ingress.kubernetes.io/backend-protocol"] == "HTTP"
+    assert annotations["alb.ingress.kubernetes.io/healthcheck-path"] == "/"
+    assert ingress["spec"]["ingressClassName"] == "alb"
+    assert ingress["spec"]["rules"][0]["host"] == "argo.example.com"
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend["name"] == "argo-workflows-server"
+
+
+def test_argo_ingress_on_aws_without_a_certificate_is_refused(dev_config) -> None:
+    import pytest
+
+    from offline.runner import ProgramError, run_program
+
+    dev_config["argo"].update(ingressHost="argo.example.com")
+    with pytest.raises(ProgramError, match=r"eks-platform:argo\.certificateArn = '': an ACM certificate ARN"):
+        run_program("dev", dev_config)

@@ -67,7 +67,16 @@ def test_outputs(dev: ProgramRun) -> None:
     assert dev.outputs["djangoImageRepository"].endswith("/eks-platform-dev/django")
 
 
-def test_kubernetes_resources_are_deleted_with_the_cluster(dev: ProgramRun) -> None:
+def test_kubernetes_objects_die_with_the_cluster_the_ecr_repository_does_not(dev: ProgramRun) -> None:
+    """The component owns ECR: it must not be deleted-with (children inherit it); its Kubernetes objects are."""
     cluster = dev.one("platform:index:Cluster")  # the component holding the EKS cluster and its key
-    for component in ("platform:index:DjangoApp", "platform:index:ArgoWorkflows"):
-        assert dev.one(component).deleted_with == cluster.urn
+    app = dev.one("platform:index:DjangoApp")
+    assert app.deleted_with == ""
+    assert dev.one("platform:index:ArgoWorkflows").deleted_with == cluster.urn  # Kubernetes only
+    children = [r for r in dev.records if r.parent == app.urn]
+    assert {r.type: r.effective_deleted_with for r in children} == {
+        "aws:ecr/repository:Repository": "",
+        "kubernetes:core/v1:Namespace": cluster.urn,
+        "kubernetes:core/v1:Secret": cluster.urn,
+        RELEASE: cluster.urn,
+    }

@@ -174,9 +174,15 @@ def test_bad_config_creates_nothing(dev_config: dict[str, Any]) -> None:
     assert caught.value.records == []  # not even a provider was registered
 
 
-def test_a_missing_secret_stops_the_whole_program(dev_config: dict[str, Any]) -> None:
-    with pytest.raises(ProgramError, match="pulumi config set --secret djangoSecretKey") as caught:
-        run_program("dev", dev_config, with_placeholder_secrets=False)
+def test_every_missing_secret_is_reported_at_once(dev_config: dict[str, Any]) -> None:
+    """The SSO secrets default to "" (the CLI needs a default): the program reports both, once."""
+    dev_config["argo"].update(authMode="sso", ssoIssuer="https://sso.example.com")
+    with pytest.raises(ProgramError) as caught:
+        run_program("dev", dev_config, secrets={"argoSsoClientId": "", "argoSsoClientSecret": ""})
+    message = str(caught.value)
+    assert "(2 problem(s))" in message
+    assert "pulumi config set --secret argoSsoClientId" in message
+    assert "pulumi config set --secret argoSsoClientSecret" in message
     assert caught.value.records == []
 
 

@@ -141,10 +141,12 @@ def test_aws_jobs_may_request_an_oidc_token() -> None:
     assert load("image")["permissions"] == {"contents": "read"}  # the pull-request build gets no token
 
 
-def test_pulumi_cli_is_the_version_the_program_pins() -> None:
-    pinned = re.search(r"^pulumi==(\S+)$", (ROOT / "requirements.txt").read_text(), re.MULTILINE).group(1)
+def test_pulumi_cli_is_the_one_version_of_tools_lock() -> None:
+    pinned = re.search(r"^pulumi_cli_version=(\S+)$", (ROOT / "tools.lock").read_text(), re.MULTILINE).group(1)
     for name in ("preview", "deploy", "destroy", "drift", "image"):
         assert load(name)["env"]["PULUMI_VERSION"] == pinned, name
+    assert f"Pulumi CLI {pinned}" in (ROOT / "docs" / "operations.md").read_text()
+    assert f"Pulumi CLI](https://www.pulumi.com/docs/install/) {pinned}" in (ROOT / "README.md").read_text()
 
 
 # ---- test.yml -------------------------------------------------------------------------------------------

@@ -121,6 +121,8 @@ DEBUG: {{ .Values.config.debug | toString | quote }}
 {{- end }}
 {{- end }}
 ALLOWED_HOSTS: {{ $hosts | uniq | join "," | quote }}
+{{- /* Only a load balancer in front overwrites X-Forwarded-Proto: without the Ingress the app must not trust it. */}}
+TRUST_X_FORWARDED_PROTO: {{ .Values.ingress.enabled | toString | quote }}
 {{- if eq .Values.env "prod" }}
 {{- with .Values.config.sentryDsn }}
 SENTRY__DSN: {{ . | quote }}

@@ -1,0 +1,104 @@
+"""What the real engine does with the program's resource options: teardown and first-`up` ordering.
+
+The recording mock applies the two engine rules mocks skip (offline/mocks.py): a child inherits
+its parent's deletedWith, and waits on its ancestors' dependsOn. These tests read the result.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from offline.mocks import Record
+from offline.runner import ProgramRun
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+NODE_GROUP = "platform:index:NodeGroup"
+
+
+def is_aws(record: Record) -> bool:
+    return record.custom and record.type.split(":")[0] in ("aws", "eks")
+
+
+def waits_on(run: ProgramRun, record: Record) -> set[str]:
+    """Every URN the engine makes `record` wait for: its own and its ancestors' dependsOn.
+
+    The SDK sends a dependency on a component as its resources' URNs.
+    """
+    return {*record.dependencies, *record.inherited_dependencies}
+
+
+def inside(run: ProgramRun, component: Record, type_: str) -> str:
+    """URN of the one resource of `type_` that `component` holds (e.g. a node group's EKS node group)."""
+    [found] = [r.urn for r in run.of_type(type_) if r.parent == component.urn]
+    return found
+
+
+def release(run: ProgramRun, chart: str) -> Record:
+    [found] = [r for r in run.of_type(RELEASE) if r.plain["chart"] == chart]
+    return found
+
+
+def test_no_aws_resource_is_deleted_with_the_cluster(aws_stack: ProgramRun) -> None:
+    """Else destroy skips it: leaked IAM roles, and an ECR name the next `up` cannot create again."""
+    aws_resources = [r for r in aws_stack.records if is_aws(r)]
+    assert len(aws_resources) > 40
+    assert [r.name for r in aws_resources if r.effective_deleted_with] == []
+
+
+def test_every_kubernetes_object_is_deleted_with_the_cluster(aws_stack: ProgramRun) -> None:
+    cluster = aws_stack.one("platform:index:Cluster")
+    kubernetes_objects = [r for r in aws_stack.records if r.type.startswith("kubernetes:") and r.custom]
+    kubernetes_objects = [r for r in kubernetes_objects if r.type != "pulumi:providers:kubernetes"]
+    assert len(kubernetes_objects) >= 10
+    assert {r.name: r.effective_deleted_with for r in kubernetes_objects} == {
+        r.name: cluster.urn for r in kubernetes_objects
+    }
+
+
+def test_the_inheritance_rule_is_applied(aws_stack: ProgramRun) -> None:
+    """Children of a deleted-with component inherit it, as the engine does (the rule under test above)."""
+    argo = aws_stack.one("platform:index:ArgoWorkflows")
+    children = [r for r in aws_stack.records if r.parent == argo.urn]
+    assert children and all(not c.deleted_with for c in children if c.type == RELEASE)
+    assert {c.effective_deleted_with for c in children} == {argo.deleted_with}
+
+
+def test_every_release_waits_for_the_load_balancer_controller(aws_stack: ProgramRun) -> None:
+    """Its Service webhook (failurePolicy Fail) refuses Services until its pods are ready."""
+    lbc = aws_stack.one("platform:index:LoadBalancerController")
+    for chart in ("metrics-server", "cluster-autoscaler", "argo-workflows", "charts/django"):
+        assert inside(aws_stack, lbc, RELEASE) in waits_on(aws_stack, release(aws_stack, chart)), chart
+
+
+@pytest.mark.parametrize(
+    ("chart", "group"),
+    [
+        ("aws-load-balancer-controller", "system"),
+        ("metrics-server", "system"),
+        ("cluster-autoscaler", "system"),
+        ("charts/django", "system"),
+        ("argo-workflows", "proto-inference-ng"),
+    ],
+)
+def test_awaited_releases_wait_for_the_node_group_they_run_on(aws_stack: ProgramRun, chart: str, group: str) -> None:
+    [node_group] = [r for r in aws_stack.of_type(NODE_GROUP) if r.name.endswith(f"-{group}")]
+    eks_node_group = inside(aws_stack, node_group, "aws:eks/nodeGroup:NodeGroup")
+    assert eks_node_group in waits_on(aws_stack, release(aws_stack, chart))
+
+
+def test_argo_does_not_wait_for_the_django_release(aws_stack: ProgramRun) -> None:
+    """A failed migration must not block Argo; Argo needs Django's namespace only."""
+    argo = release(aws_stack, "argo-workflows")
+    django = release(aws_stack, "charts/django")
+    django_component = aws_stack.one("platform:index:DjangoApp")
+    [django_namespace] = [
+        r for r in aws_stack.of_type("kubernetes:core/v1:Namespace") if r.plain["metadata"]["name"] == "django"
+    ]
+    assert django.urn not in waits_on(aws_stack, argo)
+    assert inside(aws_stack, django_component, "aws:ecr/repository:Repository") not in waits_on(aws_stack, argo)
+    assert django_namespace.urn in waits_on(aws_stack, argo)
+
+
+def test_local_has_no_node_groups_to_wait_for(local: ProgramRun) -> None:
+    assert local.of_type(NODE_GROUP) == []
+    assert not [r for r in local.records if is_aws(r)]
