@@ -10,14 +10,17 @@ CHECKOV_VENV := .venv-checkov
 POLICY_VENV := policy/venv
 HELM := tools/bin/helm
 PULUMI_CLI_VERSION := $(shell sed -n 's/^pulumi_cli_version=//p' tools.lock)
+# The local stack's app image, built here and loaded into the kind cluster (Pulumi.local.yaml's django.imageRepository:imageTag).
+LOCAL_IMAGE ?= eks-platform-django:0.1.0
+KIND_CLUSTER ?= eks-platform
 export PATH := $(CURDIR)/tools/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 # Plugins are never downloaded here: mocks stand in for every provider.
 export PULUMI_SKIP_UPDATE_CHECK := true
 
-.PHONY: help setup synth test lint golden policy-check require-pulumi preview up destroy clean
+.PHONY: help setup synth test lint golden policy-check require-pulumi preview up destroy local-image clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt app/requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +70,12 @@ up: require-pulumi $(VENV)/.installed $(POLICY_VENV)/.installed ## pulumi up STA
 
 destroy: $(VENV)/.installed ## tear STACK down in order (refuses prod); DESTROY_FLAGS=--dry-run|--refresh
 	$(PY) scripts/destroy.py $(STACK) $(DESTROY_FLAGS)
+
+local-image: ## build the app image LOCAL_IMAGE and load it into the kind cluster KIND_CLUSTER (needs docker, kind)
+	@command -v docker >/dev/null || { echo "make local-image: docker not found on PATH. Install Docker Engine or Docker Desktop (https://docs.docker.com/get-docker/) and start it." >&2; exit 1; }
+	@command -v kind >/dev/null || { echo "make local-image: kind not found on PATH. Install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation), then: kind create cluster --name $(KIND_CLUSTER)" >&2; exit 1; }
+	docker build -t $(LOCAL_IMAGE) app
+	kind load docker-image $(LOCAL_IMAGE) --name $(KIND_CLUSTER)
 
 clean: ## remove build output and virtualenvs
 	rm -rf build $(VENV) $(CHECKOV_VENV) $(POLICY_VENV) tools/bin .pytest_cache

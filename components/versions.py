@@ -44,3 +44,9 @@ METRICS_SERVER_CHART = "3.13.1"
 METRICS_SERVER_IMAGE = "registry.k8s.io/metrics-server/metrics-server"
 METRICS_SERVER_TAG = "v0.8.1"
 # ---- end of cluster add-ons ------------------------------------------------------------------
+
+# ---- local stack only: the in-cluster PostgreSQL (components/local_postgres.py) -------------
+# The official image (Debian bookworm variant; its postgres user is uid/gid 999). A major bump
+# needs a fresh data volume or pg_upgrade: PostgreSQL does not open another major's data files.
+LOCAL_POSTGRES_IMAGE = "postgres"
+LOCAL_POSTGRES_TAG = "17.6-bookworm"
