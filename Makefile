@@ -9,6 +9,7 @@ PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 POLICY_VENV := policy/venv
 HELM := tools/bin/helm
+POSTGRES := tools/.postgres
 PULUMI_CLI_VERSION := $(shell sed -n 's/^pulumi_cli_version=//p' tools.lock)
 # The local stack's app image, built here and loaded into the kind cluster (Pulumi.local.yaml's django.imageRepository:imageTag).
 LOCAL_IMAGE ?= eks-platform-django:0.1.0
@@ -40,7 +41,12 @@ $(POLICY_VENV)/.installed: policy/requirements.txt constraints.txt
 $(HELM): tools.lock $(VENV)/.installed
 	$(PY) scripts/install_helm.py
 
-setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(HELM) ## virtualenvs, pinned packages, pinned helm
+# PostgreSQL's server binaries, for the throwaway server the app tests start (installed if missing).
+$(POSTGRES): scripts/install_postgres.sh
+	bash scripts/install_postgres.sh
+	@mkdir -p $(@D) && touch $@
+
+setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(HELM) $(POSTGRES) ## virtualenvs, pinned packages, pinned helm, PostgreSQL binaries
 
 synth: $(VENV)/.installed ## offline plan of STACK (default dev) into build/STACK — contacts no cloud
 	$(PY) -m offline.synth $(STACK)

@@ -1,5 +1,8 @@
 """Fixtures for the reference app's tests: a clean environment, manage.py, and PostgreSQL.
 
+PostgreSQL is a throwaway server this test session starts itself (tests/app/throwaway_postgres.py):
+its own cluster in a temporary directory, on a free loopback port, stopped and deleted at the end.
+
 Every test here runs the app in a subprocess: Django's settings are process-global and read
 from the environment once, which is exactly the behaviour under test.
 """
@@ -10,19 +13,17 @@ import os
 import secrets
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
 
-import psycopg
 import pytest
+
+from tests.app import throwaway_postgres
+from tests.app.throwaway_postgres import ThrowawayPostgres, ThrowawayPostgresError
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "app"
-
-# Throwaway, test-only credentials of the loopback-only server that scripts/start_postgres.sh
-# sets up (Debian's PostgreSQL package); not a secret.
-DATABASE_URL = "postgres://eks_platform:eks_platform@127.0.0.1:5432/eks_platform_test"
 
 #: Host names the production-like environment serves.
 PUBLIC_HOST = "app.example.test"
@@ -30,22 +31,25 @@ FRONT_END = "https://front.example.test"
 
 
 @pytest.fixture(scope="session")
-def postgres() -> str:
-    """DATABASE_URL of the test server; fails (never skips) when the server is not there."""
+def postgres_server() -> Iterator[ThrowawayPostgres]:
+    """The session's throwaway PostgreSQL server; fails (never skips) when it cannot start."""
     problem = None
     try:
-        with psycopg.connect(DATABASE_URL, connect_timeout=3) as connection:
-            connection.execute("SELECT 1")
-    except psycopg.Error as error:
-        problem = f"{type(error).__name__}: {error}".strip()
+        server = throwaway_postgres.start()
+    except ThrowawayPostgresError as error:
+        problem = str(error)
     if problem is not None:
-        pytest.fail(
-            "PostgreSQL is not reachable on 127.0.0.1:5432 as role eks_platform, database "
-            f"eks_platform_test ({problem}). Run `bash scripts/start_postgres.sh` (as root) first; "
-            ".ci/run does.",
-            pytrace=False,
-        )
-    return DATABASE_URL
+        pytest.fail(f"cannot start the throwaway PostgreSQL server for the app tests: {problem}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres(postgres_server: ThrowawayPostgres) -> str:
+    """DATABASE_URL of the app's role and database on the session's throwaway server."""
+    return postgres_server.database_url
 
 
 @pytest.fixture(scope="session")
