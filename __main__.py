@@ -15,11 +15,12 @@ from components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
 from components.cluster_access import connect_existing, provision_eks
 from components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
 from components.django_app import DjangoApp, DjangoAppArgs
+from components.helm_release import ChartMirror
 from components.load_balancer_controller import INGRESS_CLASS, LoadBalancerController, LoadBalancerControllerArgs
 from components.local_postgres import LocalPostgres, LocalPostgresArgs
 from components.metrics_server import MetricsServer, MetricsServerArgs
-from components.viewer_access import ViewerAccess, ViewerAccessArgs
 from components.settings import INFERENCE_NODE_GROUP, SYSTEM_NODE_GROUP, ConfigError, from_pulumi_config
+from components.viewer_access import ViewerAccess, ViewerAccessArgs
 from workflows import TemplateContext
 
 try:
@@ -32,6 +33,7 @@ config = pulumi.Config()
 stack = settings.stack
 access = provision_eks(settings) if settings.create_cluster else connect_existing(settings)
 system_selector, _ = settings.scheduling_for(SYSTEM_NODE_GROUP)
+mirror = ChartMirror(url=settings.chart_mirror.url, versions=settings.chart_mirror.versions)
 inference_selector, inference_tolerations = settings.scheduling_for(INFERENCE_NODE_GROUP)
 
 # ---- Cluster add-ons (the two that need IAM only where this stack owns AWS) ----------------
@@ -48,6 +50,7 @@ if access.owns_aws and addons.load_balancer_controller.enabled:
             oidc_provider_url=access.oidc_provider_url,
             node_selector=system_selector,
             kubernetes_deleted_with=access.kubernetes_deleted_with,
+            chart_mirror=mirror,
         ),
         opts=access.k8s_opts(schedules_on=[SYSTEM_NODE_GROUP], owns_aws=True),
     )
@@ -71,6 +74,7 @@ if access.owns_aws and addons.cluster_autoscaler.enabled:
             expander=autoscaler.expander,
             node_selector=system_selector,
             kubernetes_deleted_with=access.kubernetes_deleted_with,
+            chart_mirror=mirror,
         ),
         opts=access.k8s_opts(schedules_on=[SYSTEM_NODE_GROUP], depends_on=after_lbc, owns_aws=True),
     )
@@ -81,6 +85,7 @@ if addons.metrics_server.enabled:
             node_selector=system_selector,
             replicas=2 if settings.is_prod else 1,
             kubelet_insecure_tls=settings.environment == "local",  # kind's kubelets sign their own certs
+            chart_mirror=mirror,
         ),
         opts=access.k8s_opts(schedules_on=[SYSTEM_NODE_GROUP], depends_on=after_lbc),
     )
@@ -123,9 +128,7 @@ if settings.django.enabled:
         ),
         # the controller must outlive the Ingress, or destroy leaks the ALB and blocks the VPC;
         # the migration hook needs the database
-        opts=access.k8s_opts(
-            schedules_on=[SYSTEM_NODE_GROUP], depends_on=[*after_lbc, database], owns_aws=creates_ecr
-        ),
+        opts=access.k8s_opts(schedules_on=[SYSTEM_NODE_GROUP], depends_on=[*after_lbc, database], owns_aws=creates_ecr),
     )
 
 # ---- Argo Workflows -------------------------------------------------------------------------
@@ -177,6 +180,7 @@ if settings.argo.enabled:
             ingress_class_name="alb" if access.owns_aws else "nginx",
             ingress_scheme=settings.argo.ingress_scheme,
             certificate_arn=settings.argo.certificate_arn,
+            chart_mirror=mirror,
             template_context=TemplateContext(
                 namespace=settings.argo.namespace,
                 service_account_name=WORKFLOW_SERVICE_ACCOUNT,
@@ -206,9 +210,11 @@ if access.owns_aws and settings.viewer_role_arns:
     ViewerAccess(
         f"{stack}-viewers",
         ViewerAccessArgs(
-            release_namespaces=["kube-system", *([settings.django.namespace] if django else []), *(
-                [settings.argo.namespace] if argo else []
-            )],
+            release_namespaces=[
+                "kube-system",
+                *([settings.django.namespace] if django else []),
+                *([settings.argo.namespace] if argo else []),
+            ],
             namespace_resources=[r.namespace_resource for r in (django, argo) if r],
         ),
         opts=access.k8s_opts(),

@@ -1,10 +1,13 @@
 """Argo Workflows from its official chart, pinned to PROTO-INFERENCE-NG, with its WorkflowTemplates.
 
-CRDs: the chart installs the *full* CRDs (server-side schema validation of every Workflow)
-through its pre-install/pre-upgrade hook Job, which `helm.v3.Release` runs like `helm upgrade`
-does; every chart bump re-applies the CRDs of the new version server-side. `crds.keep` leaves
-them in place when the release is uninstalled, because deleting a CRD deletes every Workflow
-and WorkflowTemplate of that kind in the cluster. The hook Job is pinned like the rest of Argo.
+CRDs: the chart's own CRDs (`crds.full: false`), which ship inside the chart and which Helm
+applies with the release, so every chart bump upgrades them and an install never downloads
+anything. The full CRDs (server-side schema validation of every Workflow) are not in the chart:
+its hook Job fetches them from GitHub at install time, which fails on a cluster without egress
+(an air-gapped or private cluster, the e2e run). Workflows are still validated by the
+controller when submitted, and the templates here by hera and their golden tests. `crds.keep`
+leaves the CRDs in place when the release is uninstalled, because deleting a CRD deletes every
+Workflow and WorkflowTemplate of that kind in the cluster.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 
 from components import versions
-from components.helm_release import chart_release
+from components.helm_release import UPSTREAM, ChartMirror, chart_release
 from workflows import TemplateContext, build_templates
 
 WORKFLOW_SERVICE_ACCOUNT = "argo-workflow"
@@ -84,6 +87,8 @@ class ArgoWorkflowsArgs:
     django_image: pulumi.Input[str] | None = None
     """The Django image when only known at deploy time (an ECR repository URL); it replaces
     `template_context.django_image`, which then serves as a placeholder."""
+    chart_mirror: ChartMirror = UPSTREAM
+    """Where the upstream chart comes from (the stack's `chartMirror`)."""
 
 
 def substitute(value: Any, placeholder: str, replacement: pulumi.Input[str]) -> Any:
@@ -151,7 +156,9 @@ def release_values(args: ArgoWorkflowsArgs) -> dict[str, Any]:
             "pathType": "Prefix",
         }
     values: dict[str, Any] = {
-        "crds": {"install": True, "full": True, "keep": True, "upgradeJob": place},
+        # The chart's own (minimal) CRDs, rendered by Helm: full CRDs come from a hook Job that
+        # downloads them from GitHub at install time, which a cluster without egress cannot do.
+        "crds": {"install": True, "full": False, "keep": True},
         "singleNamespace": False,
         "workflow": {
             "serviceAccount": {
@@ -234,6 +241,7 @@ class ArgoWorkflows(pulumi.ComponentResource):
             repo=versions.ARGO_HELM_REPO,
             namespace=args.namespace,
             values=release_values(args),
+            mirror=args.chart_mirror,
             opts=after_namespace,
         )
         templates = build_templates(args.template_context) if args.template_context else []

@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 
 from components import versions
-from components.helm_release import chart_release
+from components.helm_release import UPSTREAM, ChartMirror, chart_release
 from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs, policy_document
 
 NAMESPACE = "kube-system"
@@ -99,6 +99,8 @@ class ClusterAutoscalerArgs:
     """Where the autoscaler runs: the system node group's label (`settings.scheduling_for("system")[0]`)."""
     kubernetes_deleted_with: pulumi.Resource | None = None
     """The cluster: the release is deleted with it. The IAM role never is (it would leak)."""
+    chart_mirror: ChartMirror = UPSTREAM
+    """Where the upstream chart comes from (the stack's `chartMirror`)."""
 
 
 def release_values(args: ClusterAutoscalerArgs, role_arn: pulumi.Input[str]) -> dict[str, Any]:
@@ -169,6 +171,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             repo=versions.AUTOSCALER_HELM_REPO,
             namespace=NAMESPACE,
             values=release_values(args, role.role_arn),
+            mirror=args.chart_mirror,
             # role_arn in the values waits for the policy
             opts=pulumi.ResourceOptions(parent=self, deleted_with=args.kubernetes_deleted_with),
         )

@@ -2,10 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as kubernetes
+
+
+@dataclass(frozen=True)
+class ChartMirror:
+    """Where the upstream charts come from: their own repositories, or one mirror for all.
+
+    A private or air-gapped cluster cannot reach argo-helm, eks-charts and the others: the stack
+    setting `chartMirror` points every upstream chart at one HTTP chart repository or OCI
+    registry (e.g. ECR) holding copies. The pins in components/versions.py stay unless
+    `versions` overrides one (a mirror that holds another version).
+    """
+
+    url: str = ""
+    """http(s):// chart repository or oci:// registry path; '' = each chart's upstream repository."""
+    versions: Mapping[str, str] = field(default_factory=dict)
+    """Chart name -> version, overriding the pin for this stack."""
+
+    def source(self, chart: str, version: str | None, upstream_repo: str | None) -> tuple[str, str | None, str | None]:
+        """(chart reference, version, repository) for `helm.v3.Release`."""
+        version = self.versions.get(chart, version)
+        if not self.url or upstream_repo is None:  # a local chart (charts/django) is never mirrored
+            return chart, version, upstream_repo
+        if self.url.startswith("oci://"):
+            return f"{self.url.rstrip('/')}/{chart}", version, None
+        return chart, version, self.url
+
+
+UPSTREAM = ChartMirror()
 
 
 def chart_release(
@@ -20,6 +50,7 @@ def chart_release(
     repo: str | None = None,
     value_yaml_files: list[pulumi.Asset] | None = None,
     timeout: int = 600,
+    mirror: ChartMirror = UPSTREAM,
 ) -> kubernetes.helm.v3.Release:
     """A `helm.v3.Release` (hooks run, unlike helm.v4.Chart) with the platform's release options.
 
@@ -27,7 +58,10 @@ def chart_release(
     - `atomic`: a failed upgrade rolls back instead of leaving a half-applied release;
     - `cleanup_on_fail`: resources a failed upgrade created are removed;
     - `max_history`: release Secrets do not pile up in the namespace.
+
+    An upstream chart (one with a `repo`) comes from `mirror` when the stack sets one.
     """
+    chart, version, repo = mirror.source(chart, version, repo)
     return kubernetes.helm.v3.Release(
         resource_name,
         name=release_name,

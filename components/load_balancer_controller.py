@@ -18,7 +18,7 @@ from typing import Any
 import pulumi
 
 from components import versions
-from components.helm_release import chart_release
+from components.helm_release import UPSTREAM, ChartMirror, chart_release
 from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs, policy_document
 
 NAMESPACE = "kube-system"
@@ -233,6 +233,8 @@ class LoadBalancerControllerArgs:
     """Make the `alb` IngressClass the cluster default (Ingresses without a class get an ALB)."""
     kubernetes_deleted_with: pulumi.Resource | None = None
     """The cluster: the release is deleted with it. The IAM role never is (it would leak)."""
+    chart_mirror: ChartMirror = UPSTREAM
+    """Where the upstream chart comes from (the stack's `chartMirror`)."""
 
 
 def release_values(args: LoadBalancerControllerArgs, role_arn: pulumi.Input[str]) -> dict[str, Any]:
@@ -294,6 +296,7 @@ class LoadBalancerController(pulumi.ComponentResource):
             repo=versions.EKS_CHARTS_REPO,
             namespace=NAMESPACE,
             values=release_values(args, role.role_arn),
+            mirror=args.chart_mirror,
             # no depends_on needed: role_arn in the values resolves only once the policy is attached
             opts=pulumi.ResourceOptions(parent=self, deleted_with=args.kubernetes_deleted_with),
         )

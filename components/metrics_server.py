@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 
 from components import versions
-from components.helm_release import chart_release
+from components.helm_release import UPSTREAM, ChartMirror, chart_release
 
 NAMESPACE = "kube-system"
 # Upstream sizing: ~1 mCPU and 2 MiB per node, plus headroom for scrape bursts.
@@ -33,6 +33,8 @@ class MetricsServerArgs:
     """Replicas; more than one adds a PodDisruptionBudget so a drain never removes the metrics API."""
     kubelet_insecure_tls: bool = False
     """Skip verifying kubelet serving certificates: only for kind, whose kubelets self-sign theirs."""
+    chart_mirror: ChartMirror = UPSTREAM
+    """Where the upstream chart comes from (the stack's `chartMirror`)."""
 
 
 def release_values(args: MetricsServerArgs) -> dict[str, Any]:
@@ -64,6 +66,7 @@ class MetricsServer(pulumi.ComponentResource):
             repo=versions.METRICS_SERVER_HELM_REPO,
             namespace=NAMESPACE,
             values=release_values(args),
+            mirror=args.chart_mirror,
             opts=pulumi.ResourceOptions(parent=self),
         )
 

@@ -224,7 +224,8 @@ class DjangoSettings(_Model):
         default="", description="Sentry DSN (prod only; a DSN is public by Sentry's design, so not a secret)."
     )
     in_cluster_database: bool = Field(
-        default=False, description="local only: run PostgreSQL in the cluster, with the credentials of djangoDatabaseUrl."
+        default=False,
+        description="local only: run PostgreSQL in the cluster, with the credentials of djangoDatabaseUrl.",
     )
 
     @field_validator("certificate_arn")
@@ -283,6 +284,34 @@ class AddonSettings(_Model):
     metrics_server: MetricsServerSettings = Field(default_factory=MetricsServerSettings)
 
 
+UPSTREAM_CHARTS = ("argo-workflows", "aws-load-balancer-controller", "cluster-autoscaler", "metrics-server")
+
+
+class ChartMirrorSettings(_Model):
+    """One chart repository (or OCI registry) holding copies of every upstream chart."""
+
+    url: str = Field(
+        default="",
+        pattern=r"^((https?|oci)://\S+)?$",
+        description="http(s):// chart repository or oci:// registry path; '' = each chart's own repository.",
+    )
+    versions: dict[str, str] = Field(
+        default_factory=dict, description="Chart name -> version, where the mirror holds another version than the pin."
+    )
+
+    @field_validator("versions")
+    @classmethod
+    def _known_charts(cls, versions: dict[str, str]) -> dict[str, str]:
+        for chart, version in versions.items():
+            if chart not in UPSTREAM_CHARTS:
+                raise SettingError(
+                    f"versions.{chart}", version, f"one of the upstream charts: {', '.join(UPSTREAM_CHARTS)}"
+                )
+            if not re.fullmatch(r"\d+\.\d+\.\d+([-+][\w.-]+)?", version):
+                raise SettingError(f"versions.{chart}", version, "an exact chart version such as 1.0.18 (no ranges)")
+        return versions
+
+
 class Settings(_Model):
     """Everything one stack says about itself. See the README's configuration reference."""
 
@@ -326,6 +355,9 @@ class Settings(_Model):
     argo: ArgoSettings = Field(default_factory=ArgoSettings, description="Argo Workflows.")
     django: DjangoSettings = Field(default_factory=DjangoSettings, description="The Django service.")
     addons: AddonSettings = Field(default_factory=AddonSettings, description="Cluster add-ons.")
+    chart_mirror: ChartMirrorSettings = Field(
+        default_factory=ChartMirrorSettings, description="Install every upstream chart from this mirror."
+    )
 
     # ---- field rules -------------------------------------------------------------------
     @field_validator("region")

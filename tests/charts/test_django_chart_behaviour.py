@@ -202,6 +202,7 @@ PROD_CONFIG = {
     "ALLOWED_HOSTS": "django.example.com",
     "DEBUG": "false",
     "DJANGO_SETTINGS_MODULE": "config.settings",
+    "TRUST_X_FORWARDED_PROTO": "true",
     "WEB_CONCURRENCY": "2",
     "WEB__CROSS_ORIGIN__0": "https://www.example.com",
     "WEB__CROSS_ORIGIN__1": "https://admin.example.com",

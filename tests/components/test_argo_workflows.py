@@ -25,7 +25,6 @@ def test_controller_server_workflow_pods_and_crd_job_are_pinned(aws_stack: Progr
         "controller": values["controller"],
         "server": values["server"],
         "workflow pods": values["controller"]["workflowDefaults"]["spec"],
-        "CRD hook job": values["crds"]["upgradeJob"],
     }
     for where, spec in pod_specs.items():
         assert spec["nodeSelector"] == SELECTOR, where
@@ -48,13 +47,29 @@ def test_local_stack_pins_nothing_and_has_no_artifact_repository(local: ProgramR
     assert "artifactRepository" not in values
 
 
-def test_chart_is_pinned_and_crds_are_full_and_kept(dev: ProgramRun) -> None:
+def test_chart_is_pinned(dev: ProgramRun) -> None:
     from components import versions
 
     release = argo_release(dev).plain
     assert release["version"] == versions.ARGO_WORKFLOWS_CHART
     assert release["repositoryOpts"]["repo"] == versions.ARGO_HELM_REPO
-    assert release["values"]["crds"] == {**release["values"]["crds"], "install": True, "full": True, "keep": True}
+
+
+def test_crds_come_with_the_release_and_nothing_downloads_them(aws_stack: ProgramRun) -> None:
+    """Rendered by the real chart: Helm applies the CRDs itself, kept on uninstall; no download Job."""
+    from tests.upstream_charts import render
+
+    objects = render("argo-workflows", argo_release(aws_stack).plain["values"], namespace="argo")
+    crds = [o for o in objects if o["kind"] == "CustomResourceDefinition"]
+    assert {c["spec"]["names"]["kind"] for c in crds} >= {"Workflow", "WorkflowTemplate", "CronWorkflow"}
+    assert all(c["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep" for c in crds)
+    assert [o["metadata"]["name"] for o in objects if o["kind"] in ("Job", "Pod")] == []
+    # every Argo pod the chart renders sits on PROTO-INFERENCE-NG with its toleration
+    deployments = [o for o in objects if o["kind"] == "Deployment"]
+    assert len(deployments) == 2
+    for deployment in deployments:
+        spec = deployment["spec"]["template"]["spec"]
+        assert spec["nodeSelector"].items() >= SELECTOR.items() and spec["tolerations"] == [TOLERATION]
 
 
 def test_security_and_cleanup_defaults(dev: ProgramRun) -> None:
@@ -97,7 +112,7 @@ def test_templates_are_registered_after_the_release(aws_stack: ProgramRun) -> No
     for template in templates:
         assert release.urn in template.dependencies
         spec = template.plain["spec"]
-        assert spec["nodeSelector"] == SELECTOR and spec["tolerations"] == [TOLERATION]
+        assert spec["nodeSelector"].items() >= SELECTOR.items() and spec["tolerations"] == [TOLERATION]
 
 
 def test_django_manage_runs_the_stack_image_next_to_the_app(dev: ProgramRun) -> None:

@@ -242,3 +242,61 @@ def test_django_without_aws_needs_an_image_repository() -> None:
     raw = copy.deepcopy(stack_config("local"))
     raw["django"]["imageRepository"] = ""
     assert "eks-platform:django.imageRepository = ''" in refuse(raw, stack="local")
+
+
+# ---- first real deploy (issue 9) ---------------------------------------------------------
+
+
+def test_a_public_django_ingress_needs_a_certificate() -> None:
+    """prod redirected every request to an HTTPS listener that did not exist."""
+    raw = copy.deepcopy(stack_config("prod"))
+    del raw["django"]["certificateArn"]
+    message = refuse(raw, stack="prod")
+    assert "eks-platform:django.certificateArn = ''" in message
+    assert "internet-facing ALB, which must terminate HTTPS" in message
+
+
+def test_a_certificate_must_be_an_acm_arn(dev_config: dict[str, Any]) -> None:
+    dev_config["django"]["certificateArn"] = "arn:aws:iam::123456789012:server-certificate/x"
+    message = refuse(dev_config)
+    assert "eks-platform:django.certificateArn = 'arn:aws:iam::123456789012:server-certificate/x'" in message
+    assert "an ACM certificate ARN" in message
+
+
+def test_no_certificate_needed_without_a_public_ingress(dev_config: dict[str, Any]) -> None:
+    del dev_config["django"]["certificateArn"]
+    dev_config["django"]["hosts"] = []
+    assert load_settings(dev_config, stack="dev", secrets_present=ALL_SECRETS).django.certificate_arn == ""
+
+
+def test_a_sentry_dsn_must_look_like_one(dev_config: dict[str, Any]) -> None:
+    dev_config["django"]["sentryDsn"] = "sentry.example.com"
+    message = refuse(dev_config)
+    assert "eks-platform:django.sentryDsn = 'sentry.example.com'" in message
+    assert "a Sentry DSN" in message
+
+
+def test_the_in_cluster_database_is_local_only(dev_config: dict[str, Any]) -> None:
+    dev_config["django"]["inClusterDatabase"] = True
+    message = refuse(dev_config)
+    assert "eks-platform:django.inClusterDatabase = True" in message
+    assert "managed database" in message
+
+
+def test_viewer_roles_must_be_role_arns(dev_config: dict[str, Any]) -> None:
+    dev_config["viewerRoleArns"] = ["arn:aws:iam::123456789012:user/ci"]
+    message = refuse(dev_config)
+    assert "eks-platform:viewerRoleArns[0] = 'arn:aws:iam::123456789012:user/ci'" in message
+
+
+def test_empty_object_defaults_mean_not_set(dev_config: dict[str, Any]) -> None:
+    """Pulumi.yaml's `default: {}` reaches the program for existingCluster and existingVpc."""
+    settings = load_settings(
+        {**dev_config, "existingCluster": {}, "existingVpc": {}}, stack="dev", secrets_present=ALL_SECRETS
+    )
+    assert settings.existing_cluster is None and settings.existing_vpc is None
+
+
+def test_the_error_header_is_the_one_the_readme_shows(dev_config: dict[str, Any]) -> None:
+    dev_config["environment"] = "staging"
+    assert refuse(dev_config).startswith("Invalid configuration for stack 'dev' (1 problem(s)); nothing was created:")

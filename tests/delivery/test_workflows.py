@@ -347,3 +347,14 @@ def test_drift_is_a_scheduled_refreshed_preview_that_fails_on_changes() -> None:
     assert preview["with"]["expect-no-changes"] is True and preview["with"]["refresh"] is True
     assert preview["with"]["policyPacks"] == "policy"
     assert not [s for s in pulumi_steps(job) if s["with"]["command"] != "preview"]  # never `up`
+
+
+def test_prod_jobs_run_where_prod_runner_says_and_dev_jobs_on_hosted_runners() -> None:
+    """prod's API endpoint is an allow-list that GitHub-hosted runners are not on."""
+    for name in ("preview", "drift"):
+        [job] = load(name)["jobs"].values()
+        assert job["runs-on"] == "${{ matrix.stack == 'prod' && vars.PROD_RUNNER || 'ubuntu-24.04' }}", name
+    deploy = load("deploy")["jobs"]
+    assert deploy["prod"]["runs-on"] == "${{ vars.PROD_RUNNER || 'ubuntu-24.04' }}"
+    assert deploy["dev"]["runs-on"] == "ubuntu-24.04"
+    assert "`PROD_RUNNER`" in (ROOT / "docs" / "operations.md").read_text()
