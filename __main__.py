@@ -78,18 +78,6 @@ if access.owns_aws and addons.cluster_autoscaler.enabled:
         ),
         opts=access.k8s_opts(schedules_on=[SYSTEM_NODE_GROUP], depends_on=after_lbc, owns_aws=True),
     )
-if addons.metrics_server.enabled:
-    MetricsServer(
-        f"{stack}-metrics-server",
-        MetricsServerArgs(
-            node_selector=system_selector,
-            replicas=2 if settings.is_prod else 1,
-            kubelet_insecure_tls=settings.environment == "local",  # kind's kubelets sign their own certs
-            chart_mirror=mirror,
-        ),
-        opts=access.k8s_opts(schedules_on=[SYSTEM_NODE_GROUP], depends_on=after_lbc),
-    )
-
 # ---- Django -------------------------------------------------------------------------------
 django = database = None
 if settings.django.enabled and settings.django.in_cluster_database:
@@ -202,6 +190,26 @@ if settings.argo.enabled:
         # there) and the image URL (an input of the template, from the ECR repository).
         opts=access.k8s_opts(
             schedules_on=[INFERENCE_NODE_GROUP], depends_on=[*after_lbc, django.namespace_resource if django else None]
+        ),
+    )
+
+# ---- metrics-server (HPA metrics) -------------------------------------------------------------
+if addons.metrics_server.enabled:
+    MetricsServer(
+        f"{stack}-metrics-server",
+        MetricsServerArgs(
+            node_selector=system_selector,
+            replicas=2 if settings.is_prod else 1,
+            kubelet_insecure_tls=settings.environment == "local",  # kind's kubelets sign their own certs
+            chart_mirror=mirror,
+        ),
+        # Created after the workload namespaces, so destroyed before them: its APIService
+        # (metrics.k8s.io) goes with it. An aggregated API that is registered but unavailable
+        # (metrics-server down or already gone) stops the namespace controller's discovery,
+        # and a namespace deletion then hangs until it times out.
+        opts=access.k8s_opts(
+            schedules_on=[SYSTEM_NODE_GROUP],
+            depends_on=[*after_lbc, *(c.namespace_resource for c in (database, django, argo) if c)],
         ),
     )
 

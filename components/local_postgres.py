@@ -204,6 +204,7 @@ class LocalPostgres(pulumi.ComponentResource):
 
     service_host: pulumi.Output[str]
     namespace: pulumi.Output[str]
+    namespace_resource: kubernetes.core.v1.Namespace
 
     def __init__(self, name: str, args: LocalPostgresArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:index:LocalPostgres", name, None, opts)
@@ -257,6 +258,7 @@ class LocalPostgres(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, secret, service]),
         )
 
+        self.namespace_resource = namespace
         self.service_host = pulumi.Output.from_input(allowed_hosts(args.namespace)[0])
         self.namespace = pulumi.Output.from_input(args.namespace)
         self.register_outputs({"service_host": self.service_host, "namespace": self.namespace})

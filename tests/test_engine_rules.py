@@ -102,3 +102,15 @@ def test_argo_does_not_wait_for_the_django_release(aws_stack: ProgramRun) -> Non
 def test_local_has_no_node_groups_to_wait_for(local: ProgramRun) -> None:
     assert local.of_type(NODE_GROUP) == []
     assert not [r for r in local.records if is_aws(r)]
+
+
+def test_metrics_server_goes_before_the_workload_namespaces_on_destroy(any_stack: ProgramRun) -> None:
+    """Its APIService, unavailable once its pods are gone, would stop namespace deletion (discovery fails)."""
+    [metrics] = [r for r in any_stack.of_type(RELEASE) if r.plain["chart"] == "metrics-server"]
+    namespaces = {
+        r.plain["metadata"]["name"]: r.urn
+        for r in any_stack.of_type("kubernetes:core/v1:Namespace")
+        if r.plain["metadata"]["name"] in ("argo", "django", "postgres")
+    }
+    assert set(namespaces) >= {"argo", "django"}
+    assert set(namespaces.values()) <= waits_on(any_stack, metrics)
