@@ -22,9 +22,11 @@ KUBE_VERSION = "1.34.0"
 
 
 def packaged(chart: str) -> Path:
-    """The one .tgz of `chart` in the mirror."""
-    [found] = sorted(MIRROR.glob(f"{chart}-[0-9]*.tgz"))
-    return found
+    """The one .tgz of `chart` in the mirror (../shared/charts beside the checkout, as CI lays it)."""
+    found = sorted(MIRROR.glob(f"{chart}-[0-9]*.tgz"))
+    if len(found) != 1:
+        raise FileNotFoundError(f"expected one {chart}-<version>.tgz in {MIRROR}, found {[p.name for p in found]}")
+    return found[0]
 
 
 def render(chart: str, values: dict[str, Any], *, namespace: str, release: str | None = None) -> list[dict[str, Any]]:
