@@ -257,6 +257,7 @@ class DjangoChart:
         return obj["spec"]["template"]["spec"]
 
     strategy_type = staticmethod(strategy_type)
+    embedded_workloads = staticmethod(_embedded_workloads)
 
     @staticmethod
     def validate(doc: dict[str, Any], kube_version: str = KUBE_VERSION) -> None:
@@ -289,9 +290,9 @@ class DjangoChart:
         )
 
     @staticmethod
-    def render_to(directory: Path, *values: Path) -> Path:
+    def render_to(directory: Path, *values: Path, filename: str = "django.yaml") -> Path:
         """Write `helm template` output for these values into directory (for scanners); returns the file."""
-        out = directory / "django.yaml"
+        out = directory / filename
         out.write_text(_run_helm(_template_args(values, None, KUBE_VERSION)))
         return out
 
