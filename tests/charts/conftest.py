@@ -7,19 +7,26 @@ templated once however many tests look at it.
 
 from __future__ import annotations
 
+import copy
 import json
+import re
 import shutil
 import subprocess
+import tarfile
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+import kubernetes_validate
 import pytest
 import yaml
 
 from components.settings import SUPPORTED_KUBERNETES_VERSIONS, Settings
+from tests.upstream_charts import packaged
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHART_DIR = REPO_ROOT / "charts" / "django"
@@ -53,6 +60,121 @@ def chart_scenarios() -> list[Scenario]:
         for p in sorted((CHART_DIR / "ci").glob("*-values.yaml"))
     ]
     return envs + ci
+
+
+def strategy_type(values: Path) -> str:
+    """The strategy.type a scenario's values file chooses (the chart's default, RollingUpdate, if none)."""
+    return (yaml.safe_load(values.read_text()).get("strategy") or {}).get("type", "RollingUpdate")
+
+
+# ---- Argo Rollouts objects: validated against the CRDs of the argo-rollouts chart ----------------
+
+ARGO_GROUP = "argoproj.io"
+# The chart the platform installs the Argo Rollouts controller from (../shared/charts, see its README).
+ARGO_ROLLOUTS_CHART = "argo-rollouts"
+# A template line that is only a Helm directive ({{- if .Values.installCRDs }}, {{- end }}, ...).
+_HELM_DIRECTIVE_LINE = re.compile(r"^\s*\{\{.*\}\}\s*$")
+
+
+def _strict_json_schema(node: Any, preserve_unknown: bool = False) -> Any:
+    """A CRD's structural openAPIV3Schema as a strict JSON schema (draft 2020-12).
+
+    Strict as the API server's field validation is: an object with declared properties refuses
+    unknown ones (the server would prune them silently) unless x-kubernetes-preserve-unknown-fields.
+    x-kubernetes-int-or-string admits an integer or a string; nullable admits null; the other
+    x-kubernetes-* keys (list/map types, CEL validations, embedded resources) are not checked here.
+    """
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key.startswith("x-kubernetes-") or key == "nullable":
+            continue
+        if key == "properties":
+            out[key] = {name: _strict_json_schema(sub) for name, sub in value.items()}
+        elif key in ("items", "additionalProperties", "not"):
+            out[key] = _strict_json_schema(value)
+        elif key in ("allOf", "anyOf", "oneOf"):
+            out[key] = [_strict_json_schema(sub) for sub in value]
+        else:
+            out[key] = value
+    if node.get("x-kubernetes-int-or-string"):
+        out.pop("type", None)
+        out.pop("anyOf", None)
+        out["type"] = ["integer", "string"]
+    if node.get("nullable") and "type" in out:
+        out["type"] = [*([out["type"]] if isinstance(out["type"], str) else out["type"]), "null"]
+    if (
+        "properties" in out
+        and "additionalProperties" not in out
+        and not node.get("x-kubernetes-preserve-unknown-fields")
+    ):
+        out["additionalProperties"] = False
+    return out
+
+
+@cache
+def argo_crd_validators() -> dict[tuple[str, str], jsonschema.protocols.Validator]:
+    """A validator per (apiVersion, kind) the argo-rollouts chart's CRDs define.
+
+    The CRDs are the chart's templates/crds/*.yaml, extracted from the packaged .tgz into a
+    temporary directory at test time; their only Helm templating is whole-line directives.
+    """
+    validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
+    with tempfile.TemporaryDirectory() as tmp, tarfile.open(packaged(ARGO_ROLLOUTS_CHART)) as tgz:
+        members = [m for m in tgz.getmembers() if re.fullmatch(r"[^/]+/templates/crds/[^/]+\.yaml", m.name)]
+        assert members, f"no templates/crds/*.yaml in {packaged(ARGO_ROLLOUTS_CHART)}"
+        tgz.extractall(tmp, members=members, filter="data")
+        for path in sorted(Path(tmp).rglob("*.yaml")):
+            text = "\n".join(line for line in path.read_text().splitlines() if not _HELM_DIRECTIVE_LINE.match(line))
+            crd = yaml.load(text, Loader=_YAML_LOADER)
+            group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"]
+            for version in crd["spec"]["versions"]:
+                schema = _strict_json_schema(version["schema"]["openAPIV3Schema"])
+                schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata", "spec"})
+                validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+                validator_class.check_schema(schema)
+                validators[(f"{group}/{version['name']}", kind)] = validator_class(schema)
+    return validators
+
+
+def _embedded_workloads(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Kubernetes objects an Argo object carries: a Rollout's pod template as a Deployment, each
+    job metric of an AnalysisTemplate as a Job, so kubernetes-validate checks them for the pinned version."""
+    meta = {"name": doc["metadata"]["name"], "namespace": doc["metadata"]["namespace"]}
+    if doc["kind"] == "Rollout":
+        spec = {"selector": doc["spec"]["selector"], "template": doc["spec"]["template"]}
+        return [{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec}]
+    if doc["kind"] == "AnalysisTemplate":
+        return [
+            {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta | metric["provider"]["job"].get("metadata", {}),
+             "spec": metric["provider"]["job"]["spec"]}
+            for metric in doc["spec"]["metrics"]
+            if "job" in metric["provider"]
+        ]  # fmt: skip
+    return []
+
+
+def validate_object(doc: dict[str, Any], kube_version: str = "") -> None:
+    """Validate one rendered object strictly; raise on the first problem, never skip a kind.
+
+    Built-in kinds: kubernetes-validate for the pinned Kubernetes (strict: unknown fields fail).
+    argoproj.io kinds: the argo-rollouts CRD's schema (strict), their metadata as Kubernetes
+    ObjectMeta, and the pod templates they embed as Deployment/Job specs. An argoproj.io kind
+    without a CRD fails.
+    """
+    kube_version = kube_version or KUBE_VERSION
+    if doc["apiVersion"].split("/")[0] != ARGO_GROUP:
+        kubernetes_validate.validate(doc, kube_version, strict=True)
+        return
+    validator = argo_crd_validators().get((doc["apiVersion"], doc["kind"]))
+    if validator is None:
+        raise LookupError(f"no CRD in {ARGO_ROLLOUTS_CHART} defines {doc['apiVersion']} {doc['kind']}")
+    validator.validate(doc)
+    carrier = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": copy.deepcopy(doc["metadata"])}
+    kubernetes_validate.validate(carrier, kube_version, strict=True)
+    for embedded in _embedded_workloads(doc):
+        kubernetes_validate.validate(embedded, kube_version, strict=True)
 
 
 class HelmError(Exception):
@@ -126,8 +248,21 @@ class DjangoChart:
 
     @staticmethod
     def pod_spec(obj: dict[str, Any]) -> dict[str, Any]:
-        """The pod spec of a Pod, Job or Deployment."""
-        return obj["spec"] if obj["kind"] == "Pod" else obj["spec"]["template"]["spec"]
+        """The pod spec of a Pod, Job, Deployment, Rollout, or an AnalysisTemplate's (first) job metric."""
+        if obj["kind"] == "Pod":
+            return obj["spec"]
+        if obj["kind"] == "AnalysisTemplate":
+            [job] = [m["provider"]["job"] for m in obj["spec"]["metrics"] if "job" in m["provider"]]
+            return job["spec"]["template"]["spec"]
+        return obj["spec"]["template"]["spec"]
+
+    strategy_type = staticmethod(strategy_type)
+    embedded_workloads = staticmethod(_embedded_workloads)
+
+    @staticmethod
+    def validate(doc: dict[str, Any], kube_version: str = KUBE_VERSION) -> None:
+        """Validate one rendered object strictly (see validate_object)."""
+        validate_object(doc, kube_version)
 
     @staticmethod
     def values_file(name: str) -> Path:
@@ -155,9 +290,9 @@ class DjangoChart:
         )
 
     @staticmethod
-    def render_to(directory: Path, *values: Path) -> Path:
+    def render_to(directory: Path, *values: Path, filename: str = "django.yaml") -> Path:
         """Write `helm template` output for these values into directory (for scanners); returns the file."""
-        out = directory / "django.yaml"
+        out = directory / filename
         out.write_text(_run_helm(_template_args(values, None, KUBE_VERSION)))
         return out
 

@@ -13,15 +13,26 @@ import yaml
 
 INFERENCE_GROUP = "PROTO-INFERENCE-NG"
 INFERENCE_TAINT_KEY = "dedicated"
-POD_KINDS = ("Deployment", "Job", "Pod")
+# The kinds that run pods with the app's environment: the app (a Deployment, or a Rollout under the
+# Argo strategies), the migration Job, the helm test Pod.
+POD_KINDS = ("Deployment", "Rollout", "Job", "Pod")
+# Every pod the chart can start, including the Argo smoke test (an AnalysisTemplate's job metric,
+# which needs no app environment): hardening and placement hold for all of them.
+ALL_POD_KINDS = (*POD_KINDS, "AnalysisTemplate")
 
 
 def _values(path: Path) -> dict[str, Any]:
     return yaml.safe_load(path.read_text())
 
 
-def _pods(manifests) -> list[dict[str, Any]]:
-    return [doc for kind in POD_KINDS for doc in manifests.of_kind(kind)]
+def _pods(manifests, kinds: tuple[str, ...] = POD_KINDS) -> list[dict[str, Any]]:
+    return [doc for kind in kinds for doc in manifests.of_kind(kind)]
+
+
+def _app(manifests) -> dict[str, Any]:
+    """The app's workload: the Deployment, or the Rollout under BlueGreen/Canary."""
+    [app] = manifests.of_kind("Deployment") + manifests.of_kind("Rollout")
+    return app
 
 
 def _pod_labels(obj: dict[str, Any]) -> dict[str, str]:
@@ -234,7 +245,7 @@ def test_checkenv_fails_on_a_missing_or_blank_variable(chart, broken: str, how: 
 
 
 def test_every_pod_is_hardened(chart, scenario) -> None:
-    for obj in _pods(chart.template(scenario.values)):
+    for obj in _pods(chart.template(scenario.values), ALL_POD_KINDS):
         spec = chart.pod_spec(obj)
         assert spec["automountServiceAccountToken"] is False
         assert spec["securityContext"]["runAsNonRoot"] is True
@@ -252,7 +263,7 @@ def test_every_pod_is_hardened(chart, scenario) -> None:
 
 
 def test_no_pod_can_land_on_the_inference_node_group(chart, scenario) -> None:
-    for obj in _pods(chart.template(scenario.values)):
+    for obj in _pods(chart.template(scenario.values), ALL_POD_KINDS):
         spec = chart.pod_spec(obj)
         assert spec.get("nodeSelector", {}).get("node-group") != INFERENCE_GROUP
         assert "affinity" not in spec
@@ -300,7 +311,7 @@ def test_probes_use_the_app_health_endpoints(chart) -> None:
 
 def test_image_is_pinned(chart, scenario) -> None:
     values = _values(scenario.values)["image"]
-    for obj in _pods(chart.template(scenario.values)):
+    for obj in _pods(chart.template(scenario.values), ALL_POD_KINDS):
         image = _container(chart, obj)["image"]
         assert image.startswith(f"{values['repository']}:{values.get('tag', '0.1.0')}")
         assert not image.endswith(":latest")
@@ -432,9 +443,15 @@ def test_long_names_keep_their_suffix_within_63_characters(chart) -> None:
 # ---- NOTES.txt ------------------------------------------------------------------------------------
 
 
-def test_notes_tell_the_operator_what_to_do_next(render_notes, scenario) -> None:
+def test_notes_tell_the_operator_what_to_do_next(chart, render_notes, scenario) -> None:
     notes = render_notes(scenario.values)
-    assert "kubectl -n django rollout status deployment/django" in notes
+    if chart.strategy_type(scenario.values) in ("BlueGreen", "Canary"):
+        assert "kubectl argo rollouts -n django get rollout django --watch" in notes
+        for verb in ("promote", "abort", "undo"):
+            assert f"kubectl argo rollouts -n django {verb} django" in notes
+        assert "deployment/django" not in notes
+    else:
+        assert "kubectl -n django rollout status deployment/django" in notes
     assert "kubectl -n django port-forward svc/django 8080:80" in notes
     assert "helm test django -n django --logs" in notes
     assert "kubectl -n django logs -l app.kubernetes.io/instance=django,app.kubernetes.io/component=web" in notes

@@ -140,8 +140,8 @@ SCHEMA_REFUSALS = {
         "service.loadBalancerSourceRanges: Array must have at least 1 items",
     ),
     "strategy-typo": (
-        {"strategy.type": "BlueGreen"},
-        'strategy.type: strategy.type must be one of the following: "RollingUpdate", "Recreate"',
+        {"strategy.type": "Blue-Green"},
+        'strategy.type: strategy.type must be one of the following: "RollingUpdate", "Recreate", "BlueGreen", "Canary"',
     ),
     "malformed-sentry-dsn": (
         {"config.sentryDsn": "sentry.io"},

@@ -120,6 +120,9 @@ DEBUG: {{ .Values.config.debug | toString | quote }}
 {{- $hosts = append $hosts .host }}
 {{- end }}
 {{- end }}
+{{- with include "django.previewHost" . }}
+{{- $hosts = append $hosts . }}
+{{- end }}
 ALLOWED_HOSTS: {{ $hosts | uniq | join "," | quote }}
 {{- /* Only a load balancer in front overwrites X-Forwarded-Proto: without the Ingress the app must not trust it. */}}
 TRUST_X_FORWARDED_PROTO: {{ .Values.ingress.enabled | toString | quote }}
@@ -224,7 +227,7 @@ volumeMounts:
 
 {{/*
 django.validate fails the render with a message naming the key for combinations the schema cannot
-express clearly. Included once, from the Deployment.
+express clearly. Included once, from the Deployment template (rendered for every strategy type).
 */}}
 {{- define "django.validate" -}}
 {{- $s := .Values.secret }}
@@ -285,5 +288,201 @@ express clearly. Included once, from the Deployment.
 {{- end }}
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
 {{- fail "autoscaling.minReplicas: must not exceed autoscaling.maxReplicas" }}
+{{- end }}
+{{- include "django.validateStrategy" . }}
+{{- end }}
+
+{{/*
+django.webPodTemplate is the app (web) pod template, shared by the Deployment and the Argo Rollout so
+both strategies run exactly the same pods: envFrom, probes, hardening, placement, checksums.
+*/}}
+{{- define "django.webPodTemplate" -}}
+metadata:
+  labels:
+    {{- include "django.labels" . | nindent 4 }}
+    app.kubernetes.io/component: web
+  annotations:
+    # A config change must restart the pods: envFrom is read only at container start.
+    checksum/config: {{ include (print $.Template.BasePath "/configmap.yaml") . | sha256sum }}
+    {{- if .Values.secret.create }}
+    checksum/secret: {{ include (print $.Template.BasePath "/secret.yaml") . | sha256sum }}
+    {{- end }}
+    {{- with .Values.podAnnotations }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+spec:
+  {{- include "django.podCommon" . | nindent 2 }}
+  {{- if .Values.topologySpread.enabled }}
+  topologySpreadConstraints:
+    - topologyKey: topology.kubernetes.io/zone
+      maxSkew: {{ .Values.topologySpread.maxSkew }}
+      whenUnsatisfiable: {{ .Values.topologySpread.whenUnsatisfiable }}
+      labelSelector:
+        matchLabels:
+          {{- include "django.webSelectorLabels" . | nindent 10 }}
+      # Count only the pods of the current ReplicaSet, so a rollout spreads the new pods too. A
+      # Deployment's ReplicaSets label their pods pod-template-hash, a Rollout's rollouts-pod-template-hash.
+      matchLabelKeys:
+        - {{ if include "django.rollout" . }}rollouts-pod-template-hash{{ else }}pod-template-hash{{ end }}
+  {{- end }}
+  terminationGracePeriodSeconds: {{ .Values.terminationGracePeriodSeconds }}
+  containers:
+    - name: django
+      image: {{ include "django.image" . | quote }}
+      imagePullPolicy: {{ .Values.image.pullPolicy }}
+      ports:
+        - name: http
+          containerPort: {{ .Values.containerPort }}
+          protocol: TCP
+      {{- include "django.envFrom" . | nindent 6 }}
+      {{- with .Values.probes }}
+      startupProbe:
+        httpGet:
+          path: {{ .startup.path }}
+          port: http
+        periodSeconds: {{ .startup.periodSeconds }}
+        timeoutSeconds: {{ .startup.timeoutSeconds }}
+        failureThreshold: {{ .startup.failureThreshold }}
+      readinessProbe:
+        httpGet:
+          path: {{ .readiness.path }}
+          port: http
+        periodSeconds: {{ .readiness.periodSeconds }}
+        timeoutSeconds: {{ .readiness.timeoutSeconds }}
+        failureThreshold: {{ .readiness.failureThreshold }}
+      livenessProbe:
+        httpGet:
+          path: {{ .liveness.path }}
+          port: http
+        periodSeconds: {{ .liveness.periodSeconds }}
+        timeoutSeconds: {{ .liveness.timeoutSeconds }}
+        failureThreshold: {{ .liveness.failureThreshold }}
+      {{- end }}
+      {{- if .Values.preStopSleepSeconds }}
+      lifecycle:
+        preStop:
+          sleep:
+            seconds: {{ .Values.preStopSleepSeconds }}
+      {{- end }}
+      resources:
+        {{- toYaml .Values.resources | nindent 8 }}
+      {{- include "django.containerSecurityContext" . | nindent 6 }}
+      {{- include "django.tmpMount" . | nindent 6 }}
+  {{- include "django.tmpVolume" . | nindent 2 }}
+{{- end }}
+
+{{/*
+django.rollout is "true" when strategy.type is BlueGreen or Canary: an Argo Rollouts Rollout then
+runs the app pods instead of the Deployment (argoproj.io/v1alpha1; the controller and its CRDs must
+be installed in the cluster). Empty otherwise, so `if include "django.rollout" .` reads naturally.
+*/}}
+{{- define "django.rollout" -}}
+{{- if has .Values.strategy.type (list "BlueGreen" "Canary") }}true{{ end }}
+{{- end }}
+
+{{/*
+django.previewServiceName is the BlueGreen preview Service: the new version before promotion.
+*/}}
+{{- define "django.previewServiceName" -}}
+{{- include "django.componentName" (dict "root" . "suffix" "preview") }}
+{{- end }}
+
+{{/*
+django.canaryServiceName is the Canary Service: the canary pods only (the main Service is the stable one).
+*/}}
+{{- define "django.canaryServiceName" -}}
+{{- include "django.componentName" (dict "root" . "suffix" "canary") }}
+{{- end }}
+
+{{/*
+django.smokeTemplateName is the AnalysisTemplate both Argo strategies run against the new version.
+*/}}
+{{- define "django.smokeTemplateName" -}}
+{{- include "django.componentName" (dict "root" . "suffix" "smoke") }}
+{{- end }}
+
+{{/*
+django.previewHost is the Ingress host of the BlueGreen preview Service: strategy.blueGreen.previewHost,
+else "preview." plus the first ingress host. Empty unless the type is BlueGreen and the Ingress is on.
+*/}}
+{{- define "django.previewHost" -}}
+{{- if and (eq .Values.strategy.type "BlueGreen") .Values.ingress.enabled .Values.ingress.hosts }}
+{{- .Values.strategy.blueGreen.previewHost | default (printf "preview.%s" (first .Values.ingress.hosts).host) }}
+{{- end }}
+{{- end }}
+
+{{/*
+django.albCanary is "true" when the Canary shifts traffic with the ALB (Argo's trafficRouting.alb):
+type Canary with the Ingress on and className alb. Otherwise a canary's weight is its share of pods.
+*/}}
+{{- define "django.albCanary" -}}
+{{- if and (eq .Values.strategy.type "Canary") .Values.ingress.enabled (eq .Values.ingress.className "alb") }}true{{ end }}
+{{- end }}
+
+{{/*
+django.canarySteps are strategy.canary.steps, or the default: 10% -> wait for a promote -> 50% for
+5 minutes -> 100%.
+*/}}
+{{- define "django.canarySteps" -}}
+{{- $default := list (dict "setWeight" 10) (dict "pause" dict) (dict "setWeight" 50) (dict "pause" (dict "duration" "5m")) (dict "setWeight" 100) }}
+{{- toYaml (.Values.strategy.canary.steps | default $default) }}
+{{- end }}
+
+{{/*
+django.canaryAnalysisStart is the step index the canary's background analysis starts at: the step
+after the first setWeight above 0, when the canary pods exist and the canary Service has endpoints
+(earlier, the smoke test would find nothing to call and abort every canary).
+*/}}
+{{- define "django.canaryAnalysisStart" -}}
+{{- $steps := include "django.canarySteps" . | fromYamlArray }}
+{{- $start := -1 }}
+{{- range $i, $step := $steps }}
+{{- if and (lt $start 0) (gt (int (get $step "setWeight" | default 0)) 0) }}
+{{- $start = $i }}
+{{- end }}
+{{- end }}
+{{- min (add $start 1) (sub (len $steps) 1) }}
+{{- end }}
+
+{{/*
+django.validateStrategy refuses strategy options the chosen strategy.type would silently ignore,
+naming the key, its type and what is allowed. strategy.rollingUpdate, strategy.analysis and the
+promotion settings of strategy.blueGreen have defaults (the environment files preset the latter per
+environment), so they stay inert under other types; strategy.canary.steps and
+strategy.blueGreen.previewHost have none, so setting them under another type is a mistake.
+*/}}
+{{- define "django.validateStrategy" -}}
+{{- $s := .Values.strategy }}
+{{- range $key, $value := $s.canary }}
+{{- if and $value (ne $s.type "Canary") }}
+{{- fail (printf "strategy.canary.%s: only used when strategy.type is Canary, but strategy.type is %s; remove it or set strategy.type=Canary" $key $s.type) }}
+{{- end }}
+{{- end }}
+{{- $bg := $s.blueGreen }}
+{{- if and $bg.previewHost (ne $s.type "BlueGreen") }}
+{{- fail (printf "strategy.blueGreen.previewHost: only used when strategy.type is BlueGreen, but strategy.type is %s; remove it or set strategy.type=BlueGreen" $s.type) }}
+{{- end }}
+{{- if and $bg.previewHost (not .Values.ingress.enabled) }}
+{{- fail (printf "strategy.blueGreen.previewHost: %q needs ingress.enabled=true (the preview host is a rule of the chart's Ingress); without the Ingress reach the preview with kubectl port-forward" $bg.previewHost) }}
+{{- end }}
+{{- if and (gt (int $bg.autoPromotionSeconds) 0) (not $bg.autoPromotionEnabled) }}
+{{- fail (printf "strategy.blueGreen.autoPromotionSeconds: %d is only used when strategy.blueGreen.autoPromotionEnabled is true; set it to 0 or enable auto-promotion" (int $bg.autoPromotionSeconds)) }}
+{{- end }}
+{{- $preview := include "django.previewHost" . }}
+{{- if $preview }}
+{{- range .Values.ingress.hosts }}
+{{- if eq .host $preview }}
+{{- fail (printf "strategy.blueGreen.previewHost: %q is also in ingress.hosts; the preview needs a host of its own, or live traffic would reach the unpromoted version" $preview) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if eq $s.type "Canary" }}
+{{- $positive := false }}
+{{- range (include "django.canarySteps" . | fromYamlArray) }}
+{{- if gt (int (get . "setWeight" | default 0)) 0 }}{{ $positive = true }}{{ end }}
+{{- end }}
+{{- if not $positive }}
+{{- fail "strategy.canary.steps: list at least one setWeight step above 0; otherwise the canary never receives traffic and its analysis has nothing to check" }}
+{{- end }}
 {{- end }}
 {{- end }}
