@@ -66,6 +66,8 @@ CLUSTER_SCOPED = frozenset(
         "ValidatingWebhookConfiguration",
     }
 )
+# libyaml's loader when PyYAML has it: the CRDs run to tens of thousands of lines.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Template functions whose output differs on every render (a webhook's self-signed CA, say).
 _GENERATORS = re.compile(
     rb"\b(genCA|genSelfSignedCert|genSignedCert|genPrivateKey|randAlpha|randAlphaNum|randAscii|randNumeric|uuidv4|now)\b"
@@ -186,6 +188,48 @@ def rendered_objects(
     return [mask_generated(a, b) for a, b in zip(first, second, strict=True)]
 
 
+def _files_digest(path: Path) -> bytes:
+    """The bytes of a file, or of every file under a directory (with their relative names)."""
+    if path.is_file():
+        return hashlib.sha256(path.read_bytes()).digest()
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(f"{file.relative_to(path)}\0".encode() + file.read_bytes() + b"\0")
+    return digest.digest()
+
+
+def cached_objects(
+    release: Mapping[str, Any],
+    source: ChartSource,
+    value_files: list[Path],
+    kube_version: str,
+    helm: Path,
+    cache_dir: Path | None,
+) -> list[dict[str, Any]]:
+    """`rendered_objects`, reused while nothing helm reads has changed (a chart fetched from a repository: never)."""
+    chart = Path(source.reference)
+    if cache_dir is None or not chart.exists():
+        return rendered_objects(release, source, value_files, kube_version, helm)
+    digest = hashlib.sha256(
+        json.dumps(
+            [release["name"], release["namespace"], release.get("values") or {}, kube_version, str(helm)],
+            sort_keys=True,
+        ).encode()
+    )
+    digest.update(str(helm.stat().st_mtime_ns).encode() + _files_digest(chart))
+    for path in value_files:
+        digest.update(_files_digest(path))
+    cached = cache_dir / f"helm-{digest.hexdigest()}.json"
+    if cached.is_file():
+        return json.loads(cached.read_text())
+    objects = rendered_objects(release, source, value_files, kube_version, helm)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(json.dumps(objects))
+    partial.replace(cached)
+    return objects
+
+
 def helm_template(
     release: Mapping[str, Any], source: ChartSource, value_files: list[Path], kube_version: str, helm: Path
 ) -> list[dict[str, Any]]:
@@ -211,7 +255,8 @@ def helm_template(
         result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SystemExit(f"make diff: helm template {release['name']} failed:\n{result.stderr.strip()}")
-    return [doc for doc in yaml.safe_load_all(result.stdout) if isinstance(doc, dict) and doc.get("kind")]
+    documents = yaml.load_all(result.stdout, Loader=_YAML_LOADER)  # a safe loader either way
+    return [doc for doc in documents if isinstance(doc, dict) and doc.get("kind")]
 
 
 def object_key(obj: Mapping[str, Any], release_namespace: str) -> str:
@@ -301,10 +346,14 @@ def render_tree(
                 "note": source.note,
             }
         )
-        for obj in rendered_objects(release, source, _value_files(release, tree), kube_version, helm):
-            key = object_key(obj, release["namespace"])
-            rendered["objects"][key] = {"release": release["name"], "object": obj}
+        objects = cached_objects(release, source, _value_files(release, tree), kube_version, helm, cache_dir)
+        rendered["objects"].update(keyed(release["name"], release["namespace"], objects))
     return rendered
+
+
+def keyed(release: str, namespace: str, objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A release's objects by `kind/namespace/name`, each with the release it belongs to."""
+    return {object_key(obj, namespace): {"release": release, "object": obj} for obj in objects}
 
 
 # ---- comparing two renderings ------------------------------------------------------------------------------
@@ -493,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cache-dir",
         default=str(ROOT / "build" / "diff-cache"),
-        help="where program runs are kept, by a digest of the program's files (default build/diff-cache); '' = none",
+        help="program runs and helm renders, kept by a digest of their inputs (default build/diff-cache); '' = none",
     )
     parser.add_argument("--render-only", metavar="DIR", help="print the JSON rendering of the tree in DIR and stop")
     parser.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes")
