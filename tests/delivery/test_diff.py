@@ -212,6 +212,15 @@ def test_the_base_runs_its_own_program_and_objects_on_one_side_are_added(
     assert report.rstrip().endswith(f"0 changed, {len(found)} added, 0 removed")
 
 
+def test_make_diff_is_a_documented_target() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^diff: .*## .+", makefile, re.MULTILINE)
+    assert "$(PY) scripts/diff.py $(STACK) --base $(BASE)" in makefile
+    assert re.search(r"^BASE \?= origin/main$", makefile, re.MULTILINE)
+    readme = (ROOT / "README.md").read_text()
+    assert "## Reviewable diffs" in readme and "make diff STACK=dev BASE=origin/main" in readme
+
+
 # ---- Secrets: compared, never printed -----------------------------------------------------------------------
 
 
