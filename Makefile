@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 STACK ?= dev
+# make diff compares the working tree against this git ref.
+BASE ?= origin/main
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -18,7 +20,7 @@ export PATH := $(CURDIR)/tools/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 # Plugins are never downloaded here: mocks stand in for every provider.
 export PULUMI_SKIP_UPDATE_CHECK := true
 
-.PHONY: help setup synth test lint golden policy-check require-pulumi preview up destroy local-image clean
+.PHONY: help setup synth diff test lint golden policy-check require-pulumi preview up destroy local-image clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,6 +52,9 @@ setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(HELM) $(POSTGRES) ## virt
 
 synth: $(VENV)/.installed ## offline plan of STACK (default dev) into build/STACK — contacts no cloud
 	$(PY) -m offline.synth $(STACK)
+
+diff: $(VENV)/.installed $(HELM) ## per-object diff of STACK's rendered Helm releases, BASE (origin/main) vs working tree; offline
+	$(PY) scripts/diff.py $(STACK) --base $(BASE)
 
 test: setup ## the whole offline test suite
 	$(PY) -m ruff check .

@@ -10,6 +10,8 @@ from __future__ import annotations
 import pulumi
 
 from components import versions
+from components.argo_rollouts import NAMESPACE as ARGO_ROLLOUTS_NAMESPACE
+from components.argo_rollouts import ArgoRollouts, ArgoRolloutsArgs
 from components.argo_workflows import WORKFLOW_SERVICE_ACCOUNT, ArgoWorkflows, ArgoWorkflowsArgs
 from components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
 from components.cluster_access import connect_existing, provision_eks
@@ -78,6 +80,18 @@ if access.owns_aws and addons.cluster_autoscaler.enabled:
         ),
         opts=access.k8s_opts(schedules_on=[SYSTEM_NODE_GROUP], depends_on=after_lbc, owns_aws=True),
     )
+# ---- Argo Rollouts (Blue/Green and Canary for the Django service) ------------------------------
+rollouts = None
+if addons.argo_rollouts.enabled:
+    rollouts = ArgoRollouts(
+        f"{stack}-argo-rollouts",
+        ArgoRolloutsArgs(
+            node_selector=system_selector,
+            replicas=2 if settings.is_prod else 1,
+            chart_mirror=mirror,
+        ),
+        opts=access.k8s_opts(schedules_on=[SYSTEM_NODE_GROUP], depends_on=after_lbc),
+    )
 # ---- Django -------------------------------------------------------------------------------
 django = database = None
 if settings.django.enabled and settings.django.in_cluster_database:
@@ -115,8 +129,10 @@ if settings.django.enabled:
             kubernetes_deleted_with=access.kubernetes_deleted_with,
         ),
         # the controller must outlive the Ingress, or destroy leaks the ALB and blocks the VPC;
-        # the migration hook needs the database
-        opts=access.k8s_opts(schedules_on=[SYSTEM_NODE_GROUP], depends_on=[*after_lbc, database], owns_aws=creates_ecr),
+        # the migration hook needs the database; a Rollout needs the Rollouts CRD and controller
+        opts=access.k8s_opts(
+            schedules_on=[SYSTEM_NODE_GROUP], depends_on=[*after_lbc, database, rollouts], owns_aws=creates_ecr
+        ),
     )
 
 # ---- Argo Workflows -------------------------------------------------------------------------
@@ -209,7 +225,7 @@ if addons.metrics_server.enabled:
         # and a namespace deletion then hangs until it times out.
         opts=access.k8s_opts(
             schedules_on=[SYSTEM_NODE_GROUP],
-            depends_on=[*after_lbc, *(c.namespace_resource for c in (database, django, argo) if c)],
+            depends_on=[*after_lbc, *(c.namespace_resource for c in (database, django, argo, rollouts) if c)],
         ),
     )
 
@@ -222,8 +238,9 @@ if access.owns_aws and settings.viewer_role_arns:
                 "kube-system",
                 *([settings.django.namespace] if django else []),
                 *([settings.argo.namespace] if argo else []),
+                *([ARGO_ROLLOUTS_NAMESPACE] if rollouts else []),
             ],
-            namespace_resources=[r.namespace_resource for r in (django, argo) if r],
+            namespace_resources=[r.namespace_resource for r in (django, argo, rollouts) if r],
         ),
         opts=access.k8s_opts(),
     )

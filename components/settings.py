@@ -276,15 +276,30 @@ class MetricsServerSettings(_Model):
     enabled: bool = Field(default=True, description="Install it (every stack; the HPA needs it).")
 
 
+class ArgoRolloutsSettings(_Model):
+    """Argo Rollouts."""
+
+    enabled: bool = Field(
+        default=True, description="Install it (every stack: a Blue/Green or Canary Rollout needs the controller)."
+    )
+
+
 class AddonSettings(_Model):
     """Cluster add-ons."""
 
     load_balancer_controller: LoadBalancerControllerSettings = Field(default_factory=LoadBalancerControllerSettings)
     cluster_autoscaler: ClusterAutoscalerSettings = Field(default_factory=ClusterAutoscalerSettings)
     metrics_server: MetricsServerSettings = Field(default_factory=MetricsServerSettings)
+    argo_rollouts: ArgoRolloutsSettings = Field(default_factory=ArgoRolloutsSettings)
 
 
-UPSTREAM_CHARTS = ("argo-workflows", "aws-load-balancer-controller", "cluster-autoscaler", "metrics-server")
+UPSTREAM_CHARTS = (
+    "argo-rollouts",
+    "argo-workflows",
+    "aws-load-balancer-controller",
+    "cluster-autoscaler",
+    "metrics-server",
+)
 
 
 class ChartMirrorSettings(_Model):

@@ -16,6 +16,12 @@ ARGO_WORKFLOWS_CHART = "2.0.4"
 # Default image of the run-code and fan-out WorkflowTemplates.
 RUN_CODE_IMAGE = "python:3.11.14-slim-bookworm"
 
+# ---- Argo Rollouts (same argo-helm repository) -------------------------------------------------
+# Chart 2.41.0 = controller v1.9.0, the newest chart we could verify
+# (the offline mirror ../shared/charts holds it). The chart installs the CRDs itself
+# (`installCRDs`), so a bump upgrades them with the release.
+ARGO_ROLLOUTS_CHART = "2.41.0"
+
 # ---- cluster add-ons (issue 5): AWS Load Balancer Controller, cluster-autoscaler, metrics-server ----
 EKS_CHARTS_REPO = "https://aws.github.io/eks-charts"
 # Chart 1.17.1 = controller v2.17.1 (Jan 2026), the last v2 release; its IAM policy is reproduced

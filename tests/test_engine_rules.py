@@ -66,7 +66,7 @@ def test_the_inheritance_rule_is_applied(aws_stack: ProgramRun) -> None:
 def test_every_release_waits_for_the_load_balancer_controller(aws_stack: ProgramRun) -> None:
     """Its Service webhook (failurePolicy Fail) refuses Services until its pods are ready."""
     lbc = aws_stack.one("platform:index:LoadBalancerController")
-    for chart in ("metrics-server", "cluster-autoscaler", "argo-workflows", "charts/django"):
+    for chart in ("metrics-server", "cluster-autoscaler", "argo-workflows", "argo-rollouts", "charts/django"):
         assert inside(aws_stack, lbc, RELEASE) in waits_on(aws_stack, release(aws_stack, chart)), chart
 
 
@@ -75,6 +75,7 @@ def test_every_release_waits_for_the_load_balancer_controller(aws_stack: Program
     [
         ("aws-load-balancer-controller", "system"),
         ("metrics-server", "system"),
+        ("argo-rollouts", "system"),
         ("cluster-autoscaler", "system"),
         ("charts/django", "system"),
         ("argo-workflows", "proto-inference-ng"),
@@ -110,7 +111,21 @@ def test_metrics_server_goes_before_the_workload_namespaces_on_destroy(any_stack
     namespaces = {
         r.plain["metadata"]["name"]: r.urn
         for r in any_stack.of_type("kubernetes:core/v1:Namespace")
-        if r.plain["metadata"]["name"] in ("argo", "django", "postgres")
+        if r.plain["metadata"]["name"] in ("argo", "django", "postgres", "argo-rollouts")
     }
-    assert set(namespaces) >= {"argo", "django"}
+    assert set(namespaces) >= {"argo", "django", "argo-rollouts"}
     assert set(namespaces.values()) <= waits_on(any_stack, metrics)
+
+
+def test_the_django_release_waits_for_argo_rollouts(any_stack: ProgramRun) -> None:
+    """A Rollout needs the argoproj.io CRDs and the controller; on destroy the app goes first."""
+    assert release(any_stack, "argo-rollouts").urn in waits_on(any_stack, release(any_stack, "charts/django"))
+
+
+def test_without_argo_rollouts_django_still_deploys(dev_config: dict) -> None:
+    from offline.runner import run_program
+
+    dev_config["addons"] = {**dev_config.get("addons", {}), "argoRollouts": {"enabled": False}}
+    run = run_program("dev", dev_config)
+    assert not [r for r in run.of_type(RELEASE) if r.plain["chart"] == "argo-rollouts"]
+    assert release(run, "charts/django")

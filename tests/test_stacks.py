@@ -124,9 +124,9 @@ def test_only_argo_lands_on_the_inference_group(any_stack: ProgramRun) -> None:
 
 def test_addons_per_stack(dev: ProgramRun, local: ProgramRun) -> None:
     charts = {r.inputs["chart"] for r in dev.of_type("kubernetes:helm.sh/v3:Release")}
-    assert {"aws-load-balancer-controller", "cluster-autoscaler", "metrics-server"} <= charts
+    assert {"aws-load-balancer-controller", "cluster-autoscaler", "metrics-server", "argo-rollouts"} <= charts
     local_charts = {r.inputs["chart"] for r in local.of_type("kubernetes:helm.sh/v3:Release")}
-    assert "metrics-server" in local_charts
+    assert {"metrics-server", "argo-rollouts"} <= local_charts
     assert not {"aws-load-balancer-controller", "cluster-autoscaler"} & local_charts
 
 

@@ -12,6 +12,7 @@ from offline.runner import ProgramError, ProgramRun, run_program
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 UPSTREAM = {
+    "argo-rollouts": (versions.ARGO_HELM_REPO, versions.ARGO_ROLLOUTS_CHART),
     "argo-workflows": (versions.ARGO_HELM_REPO, versions.ARGO_WORKFLOWS_CHART),
     "aws-load-balancer-controller": (versions.EKS_CHARTS_REPO, versions.LOAD_BALANCER_CONTROLLER_CHART),
     "cluster-autoscaler": (versions.AUTOSCALER_HELM_REPO, versions.CLUSTER_AUTOSCALER_BY_KUBERNETES_VERSION["1.34"][0]),

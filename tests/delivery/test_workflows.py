@@ -26,6 +26,7 @@ KNOWN_INPUTS = {
     "actions/checkout": {"fetch-depth", "ref"},
     "actions/setup-python": {"python-version"},
     "aws-actions/configure-aws-credentials": {"role-to-assume", "role-session-name", "aws-region"},
+    "actions/github-script": {"script"},
     "aws-actions/amazon-ecr-login": set(),
     "docker/setup-buildx-action": set(),
     "docker/build-push-action": {"context", "push", "tags", "labels"},
@@ -177,6 +178,38 @@ def test_preview_runs_on_pull_requests_for_dev_and_prod_with_the_policy_pack() -
     assert options["comment-on-pr"] is True and options["edit-pr-comment"] is True
     assert options["cloud-url"] == "${{ vars.PULUMI_BACKEND_URL }}"
     assert workflow["env"]["PULUMI_CONFIG_PASSPHRASE"] == "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}"
+
+
+def test_preview_comments_the_rendered_diff_of_each_stack_beside_the_preview() -> None:
+    """`make diff` against the PR's base branch, its output in one collapsible section per stack."""
+    [job] = load("preview")["jobs"].values()
+    names = [s.get("name", uses(s)) for s in steps(job)]
+    [diff] = [s for s in steps(job) if "make diff" in s.get("run", "")]
+    assert "make diff STACK=${{ matrix.stack }} BASE=origin/${{ github.base_ref }}" in diff["run"]
+    assert "| tee make-diff.txt" in diff["run"] and "set -o pipefail" in diff["run"]
+    assert diff["continue-on-error"] is True  # advisory: the preview still runs
+    [checkout] = [s for s in steps(job) if uses(s) == "actions/checkout"]
+    assert checkout["with"]["fetch-depth"] == 0  # origin/<base> must exist
+    # before the step that writes the image tag into the stack file, so only the PR's changes show
+    [tag_step] = [s for s in steps(job) if IMAGE_TAG_COMMAND in s.get("run", "")]
+    assert names.index(diff["name"]) < names.index(tag_step["name"])
+    [preview] = pulumi_steps(job, "preview")
+    assert names.index(diff["name"]) < names.index(preview.get("name", "pulumi/actions"))
+
+    [comment] = [s for s in steps(job) if uses(s) == "actions/github-script"]
+    assert names.index(diff["name"]) < names.index(comment["name"])
+    assert comment["if"] == "${{ !cancelled() }}"
+    assert comment["env"] == {
+        "STACK": "${{ matrix.stack }}",
+        "BASE": "origin/${{ github.base_ref }}",
+        "OUTCOME": f"${{{{ steps.{diff['id']}.outcome }}}}",
+    }
+    script = comment["with"]["script"]
+    assert "readFileSync('make-diff.txt'" in script  # the diff's output is what lands in the comment
+    assert "<!-- make-diff:${STACK} -->" in script  # one comment per stack, found again and edited
+    assert "<details>" in script and "</details>" in script
+    assert "updateComment" in script and "createComment" in script
+    assert load("preview")["permissions"]["pull-requests"] == "write"
 
 
 def test_prod_preview_and_drift_use_the_read_only_role() -> None:

@@ -1,0 +1,101 @@
+"""Argo Rollouts: the controller behind Blue/Green and Canary `Rollout`s (issue 11).
+
+Needs no AWS: ALB traffic routing only edits the Ingress annotations the AWS Load Balancer
+Controller reads, so there is no IRSA role, and the controller runs on every stack (local too:
+a Rollout needs the CRDs and the controller wherever it is applied).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as kubernetes
+
+from components import versions
+from components.helm_release import UPSTREAM, ChartMirror, chart_release
+
+NAMESPACE = "argo-rollouts"
+# One controller watches every Rollout of the cluster; upstream's own manifests leave it
+# unbounded, these bounds are generous for a few hundred Rollouts.
+RESOURCES = {
+    "requests": {"cpu": "100m", "memory": "128Mi"},
+    "limits": {"cpu": "500m", "memory": "512Mi"},
+}
+# The chart's defaults, spelled out so a chart bump cannot quietly drop them (values.yaml,
+# `podSecurityContext`/`containerSecurityContext`). The image's USER is a numeric non-root uid:
+# the chart's own default `runAsNonRoot: true` would refuse to start it otherwise.
+POD_SECURITY_CONTEXT = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+CONTAINER_SECURITY_CONTEXT = {
+    "runAsNonRoot": True,
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+@dataclass(frozen=True)
+class ArgoRolloutsArgs:
+    """What the ArgoRollouts component needs."""
+
+    node_selector: dict[str, str] = field(default_factory=dict)
+    """Where the controller runs: the system node group's label; empty on kind."""
+    replicas: int = 1
+    """Controller replicas (leader election: one is active); more than one adds a PodDisruptionBudget."""
+    chart_mirror: ChartMirror = UPSTREAM
+    """Where the upstream chart comes from (the stack's `chartMirror`)."""
+
+
+def release_values(args: ArgoRolloutsArgs) -> dict[str, Any]:
+    """Helm values of the argo-rollouts chart (keys checked against chart 2.41.0's values.yaml)."""
+    return {
+        "installCRDs": True,
+        # Deleting a CRD deletes every Rollout, and with it every ReplicaSet and pod it owns.
+        "keepCRDs": True,
+        "controller": {
+            "replicas": args.replicas,
+            "nodeSelector": args.node_selector,
+            # No tolerations: the controller must never take room on the tainted inference nodes.
+            "tolerations": [],
+            "resources": RESOURCES,
+            "pdb": {"enabled": True, "minAvailable": 1} if args.replicas > 1 else {"enabled": False},
+        },
+        "podSecurityContext": POD_SECURITY_CONTEXT,
+        "containerSecurityContext": CONTAINER_SECURITY_CONTEXT,
+        # The UI is `kubectl argo rollouts dashboard` on an operator's machine, not a Service here.
+        "dashboard": {"enabled": False},
+    }
+
+
+class ArgoRollouts(pulumi.ComponentResource):
+    """Argo Rollouts from its official chart, pinned, in its own namespace on the system group."""
+
+    namespace: pulumi.Output[str]
+    namespace_resource: kubernetes.core.v1.Namespace
+
+    def __init__(self, name: str, args: ArgoRolloutsArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("platform:index:ArgoRollouts", name, None, opts)
+        # deleted with the cluster through the component's own options (no AWS resource here)
+        child = pulumi.ResourceOptions(parent=self)
+        namespace = kubernetes.core.v1.Namespace(
+            f"{name}-ns",
+            metadata={"name": NAMESPACE, "labels": {"app.kubernetes.io/part-of": "eks-platform"}},
+            opts=child,
+        )
+        chart_release(
+            f"{name}-release",
+            release_name="argo-rollouts",
+            chart="argo-rollouts",
+            version=versions.ARGO_ROLLOUTS_CHART,
+            repo=versions.ARGO_HELM_REPO,
+            namespace=NAMESPACE,
+            values=release_values(args),
+            mirror=args.chart_mirror,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
+        )
+
+        self.namespace_resource = namespace
+        self.namespace = pulumi.Output.from_input(NAMESPACE)
+        self.register_outputs({"namespace": self.namespace})
