@@ -123,6 +123,11 @@ if settings.django.enabled:
             ingress_class_name=settings.django.ingress_class_name or (INGRESS_CLASS if lbc else ""),
             certificate_arn=settings.django.certificate_arn,
             sentry_dsn=settings.django.sentry_dsn,
+            strategy=settings.django_strategy,
+            canary_steps=tuple(
+                step.model_dump(by_alias=True, exclude_none=True) for step in settings.django.strategy.canary_steps
+            ),
+            auto_promotion=settings.django.strategy.auto_promotion,
             vpc_cidr=settings.vpc_cidr if access.owns_aws and not settings.existing_vpc else "",
             protect=settings.is_prod,
             retain_images=settings.retain_data,

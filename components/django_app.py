@@ -76,6 +76,12 @@ class DjangoAppArgs:
     """Keep the ECR repository and its images on destroy."""
     sentry_dsn: str = ""
     """Sentry DSN; the chart sets SENTRY__DSN from it in prod only."""
+    strategy: str = "RollingUpdate"
+    """RollingUpdate, Recreate (a Deployment), BlueGreen or Canary (an Argo Rollout)."""
+    canary_steps: tuple[dict[str, Any], ...] = ()
+    """Canary steps ({setWeight: N} / {pause: {...}}); () = the chart's default steps."""
+    auto_promotion: bool | None = None
+    """BlueGreen: promote without review; None = the environment's values file decides."""
     kubernetes_deleted_with: pulumi.Resource | None = None
     """The cluster: the Kubernetes objects are deleted with it. The ECR repository never is."""
 
@@ -104,6 +110,15 @@ def release_values(
     }
     if args.node_selector:  # kind: values.local.yaml nulls the chart's default selector instead
         values["nodeSelector"] = dict(args.node_selector)
+    # Merged deeply over the values file, so its per-environment presets (promotion) stay.
+    strategy: dict[str, Any] = {"type": args.strategy}
+    if args.canary_steps:
+        strategy["canary"] = {"steps": [dict(step) for step in args.canary_steps]}
+    if args.auto_promotion is True:
+        strategy["blueGreen"] = {"autoPromotionEnabled": True}
+    elif args.auto_promotion is False:  # and no delay left over from the values file's preset
+        strategy["blueGreen"] = {"autoPromotionEnabled": False, "autoPromotionSeconds": 0}
+    values["strategy"] = strategy
     config: dict[str, Any] = {"sentryDsn": args.sentry_dsn}
     if args.hosts:  # the chart adds Ingress hosts itself; an empty list would drop localhost
         config["allowedHosts"] = list(args.hosts)

@@ -205,6 +205,41 @@ class ArgoSettings(_Model):
         return _certificate_arn(value, "certificateArn")
 
 
+class CanaryStep(_Model):
+    """One step of a canary: shift traffic (setWeight) or wait (pause, forever without a duration)."""
+
+    set_weight: int | None = Field(default=None, ge=0, le=100, description="Percent of traffic to the canary.")
+    pause: dict[str, str | int] | None = Field(default=None, description="{} (until promoted) or {duration: 5m}.")
+
+    @model_validator(mode="after")
+    def _one_action(self) -> CanaryStep:
+        if (self.set_weight is None) == (self.pause is None):
+            raise SettingError("steps", self.model_dump(by_alias=True), "each step is {setWeight: N} or {pause: {...}}")
+        return self
+
+
+class DjangoStrategySettings(_Model):
+    """How a new image replaces the old one (charts/django `strategy`)."""
+
+    type: Literal["", "RollingUpdate", "Recreate", "BlueGreen", "Canary"] = Field(
+        default="", description="'' = Canary in prod, RollingUpdate elsewhere. BlueGreen/Canary need Argo Rollouts."
+    )
+    canary_steps: list[CanaryStep] = Field(
+        default_factory=list, description="Canary only: the steps; [] = the chart's 10% / 50% / 100%."
+    )
+    auto_promotion: bool | None = Field(
+        default=None, description="BlueGreen only: promote without review; unset = the environment's values file."
+    )
+
+    @model_validator(mode="after")
+    def _options_of_its_type(self) -> DjangoStrategySettings:
+        if self.canary_steps and self.type != "Canary":
+            raise SettingError("canarySteps", "[...]", f"only with type Canary (type is {self.type or 'the default'!r})")
+        if self.auto_promotion is not None and self.type != "BlueGreen":
+            raise SettingError("autoPromotion", self.auto_promotion, "only with type BlueGreen")
+        return self
+
+
 class DjangoSettings(_Model):
     """The Django service deployed from charts/django."""
 
@@ -222,6 +257,9 @@ class DjangoSettings(_Model):
     ecr_keep_images: int = Field(default=30, gt=0, description="ECR lifecycle: keep the newest N images.")
     sentry_dsn: str = Field(
         default="", description="Sentry DSN (prod only; a DSN is public by Sentry's design, so not a secret)."
+    )
+    strategy: DjangoStrategySettings = Field(
+        default_factory=DjangoStrategySettings, description="Deployment strategy of the app."
     )
     in_cluster_database: bool = Field(
         default=False,
@@ -463,6 +501,12 @@ class Settings(_Model):
                 f"an ACM certificate ARN: the Django Ingress ({', '.join(self.django.hosts)}) is an internet-facing "
                 "ALB, which must terminate HTTPS (the app redirects HTTP to HTTPS when DEBUG is off)",
             )
+        if self.django_strategy in ("BlueGreen", "Canary") and not self.addons.argo_rollouts.enabled:
+            raise SettingError(
+                "django.strategy.type",
+                self.django_strategy,
+                "RollingUpdate or Recreate while addons.argoRollouts is off (a Rollout needs its controller)",
+            )
         if self.django.in_cluster_database and self.environment != "local":
             raise SettingError(
                 "django.inClusterDatabase",
@@ -536,6 +580,11 @@ class Settings(_Model):
         if self.argo.enabled and self.argo.auth_mode == "sso":
             needed += ("argoSsoClientId", "argoSsoClientSecret")
         return needed
+
+    @property
+    def django_strategy(self) -> str:
+        """The configured strategy, else Canary in prod (ALB-weighted) and RollingUpdate elsewhere."""
+        return self.django.strategy.type or ("Canary" if self.is_prod else "RollingUpdate")
 
     @property
     def django_ingress_is_public_alb(self) -> bool:

@@ -77,8 +77,47 @@ def test_pods_roll_when_a_secret_changes_and_the_annotation_reveals_nothing(char
     def digest(secret_key: str) -> str:
         run = run_program(stack, secrets={"djangoSecretKey": secret_key})
         manifests = program_render(chart, run)
-        return manifests.one("Deployment")["spec"]["template"]["metadata"]["annotations"]["checksum/secret"]
+        [workload] = manifests.of_kind("Deployment") + manifests.of_kind("Rollout")
+        return workload["spec"]["template"]["metadata"]["annotations"]["checksum/secret"]
 
     before, after = digest(placeholder("djangoSecretKey")), digest("rotated-" + "x" * 50)
     assert len(before) == 64 and before != after
     assert placeholder("djangoSecretKey") not in before and "rotated" not in after
+
+
+def test_prod_ships_by_alb_weighted_canary_and_dev_by_rolling_update(chart, prod: ProgramRun, dev: ProgramRun) -> None:
+    prod_render = program_render(chart, prod)
+    assert prod_render.of_kind("Deployment") == []
+    rollout = prod_render.one("Rollout")
+    canary = rollout["spec"]["strategy"]["canary"]
+    assert canary["stableService"] == "django" and canary["canaryService"] == "django-canary"
+    assert canary["trafficRouting"]["alb"]["ingress"] == "django"
+    assert prod_render.one("HorizontalPodAutoscaler")["spec"]["scaleTargetRef"]["kind"] == "Rollout"
+    dev_render = program_render(chart, dev)
+    assert dev_render.of_kind("Rollout") == []
+    assert dev_render.one("Deployment")["spec"]["strategy"]["type"] == "RollingUpdate"
+
+
+@pytest.mark.parametrize("strategy", ["RollingUpdate", "Recreate", "BlueGreen", "Canary"])
+def test_local_works_with_every_strategy(chart, strategy: str) -> None:
+    from offline.runner import run_program, stack_config
+
+    config = stack_config("local")
+    config["django"] = {**config["django"], "strategy": {"type": strategy}}
+    manifests = program_render(chart, run_program("local", config))
+    workload = "Rollout" if strategy in ("BlueGreen", "Canary") else "Deployment"
+    assert len(manifests.of_kind(workload)) == 1
+    if workload == "Rollout":
+        # no ALB on local: the canary's weight is by replicas, no traffic routing
+        assert "trafficRouting" not in manifests.one("Rollout")["spec"]["strategy"].get("canary", {})
+
+
+def test_stack_canary_steps_and_bluegreen_promotion_reach_the_chart(chart, dev_config) -> None:
+    from offline.runner import run_program
+
+    dev_config["django"]["strategy"] = {"type": "Canary", "canarySteps": [{"setWeight": 25}, {"pause": {}}]}
+    rollout = program_render(chart, run_program("dev", dev_config)).one("Rollout")
+    assert rollout["spec"]["strategy"]["canary"]["steps"] == [{"setWeight": 25}, {"pause": {}}]
+    dev_config["django"]["strategy"] = {"type": "BlueGreen", "autoPromotion": False}
+    rollout = program_render(chart, run_program("dev", dev_config)).one("Rollout")
+    assert rollout["spec"]["strategy"]["blueGreen"]["autoPromotionEnabled"] is False

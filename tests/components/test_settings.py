@@ -300,3 +300,25 @@ def test_empty_object_defaults_mean_not_set(dev_config: dict[str, Any]) -> None:
 def test_the_error_header_is_the_one_the_readme_shows(dev_config: dict[str, Any]) -> None:
     dev_config["environment"] = "staging"
     assert refuse(dev_config).startswith("Invalid configuration for stack 'dev' (1 problem(s)); nothing was created:")
+
+
+def test_a_rollout_strategy_needs_argo_rollouts(dev_config: dict[str, Any]) -> None:
+    dev_config["django"]["strategy"] = {"type": "Canary"}
+    dev_config["addons"] = {**dev_config.get("addons", {}), "argoRollouts": {"enabled": False}}
+    message = refuse(dev_config)
+    assert "eks-platform:django.strategy.type = 'Canary'" in message
+    assert "while addons.argoRollouts is off" in message
+
+
+def test_options_of_one_strategy_are_refused_under_another(dev_config: dict[str, Any]) -> None:
+    dev_config["django"]["strategy"] = {"type": "BlueGreen", "canarySteps": [{"setWeight": 10}]}
+    message = refuse(dev_config)
+    assert "eks-platform:django.strategy.canarySteps" in message
+    assert "only with type Canary (type is 'BlueGreen')" in message
+
+
+def test_prod_defaults_to_canary_and_dev_to_rolling_update(dev_config: dict[str, Any]) -> None:
+    prod = copy.deepcopy(stack_config("prod"))
+    del prod["django"]["strategy"]
+    assert load_settings(prod, stack="prod", secrets_present=ALL_SECRETS).django_strategy == "Canary"
+    assert load_settings(dev_config, stack="dev", secrets_present=ALL_SECRETS).django_strategy == "RollingUpdate"

@@ -112,7 +112,12 @@ def test_django_is_available_and_loads_its_configmap_and_secret(deployment: Depl
 def test_the_migration_hook_job_ran(deployment: Deployment, api: KubeApi) -> None:
     job = api.get("/apis/batch/v1/namespaces/django/jobs/django-migrate")
     assert job["status"].get("succeeded") == 1
-    assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert job["spec"]["template"]["spec"]["containers"][0]["command"] == [
+        "python",
+        "manage.py",
+        "migrate",
+        "--noinput",
+    ]
 
 
 def test_the_in_cluster_postgresql_is_ready(deployment: Deployment, api: KubeApi) -> None:
@@ -179,4 +184,3 @@ def test_destroy_leaves_nothing_of_the_stack(deployment: Deployment, api: KubeAp
     assert kept and all(name.endswith(".argoproj.io") for name in kept)
     assert items(api, "/apis/argoproj.io/v1alpha1/workflowtemplates") == []
     deployment.stack.workspace.remove_stack(STACK)
-
