@@ -100,8 +100,9 @@ def running_pids(state: Path) -> dict[str, int]:
 def _fresh_layout(state: Path) -> cp.Layout:
     ports = cp.Ports(*(free_loopback_port() for _ in range(6)))
     layout = cp.Layout(state=state, pki=ensure_pki(state / "pki"), ports=ports)
-    # Each start is a new cluster: old data and logs go, the key material stays.
-    for stale in (layout.etcd_data, layout.run_dir, layout.egress_socket):
+    # Each start is a new cluster: old data, logs and the Pulumi state that described the old
+    # cluster go; the key material stays.
+    for stale in (layout.etcd_data, layout.run_dir, layout.egress_socket, state / "pulumi-backend"):
         if stale.is_dir():
             shutil.rmtree(stale)
         else:

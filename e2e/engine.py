@@ -26,10 +26,3 @@ def engine_env(state: Path) -> dict[str, str]:
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
         "PULUMI_SKIP_UPDATE_CHECK": "true",
     }
-
-
-def apply_engine_env(state: Path) -> dict[str, str]:
-    """Put the engine variables into this process too: the Automation API finds `pulumi` on PATH."""
-    env = engine_env(state)
-    os.environ.update(env)
-    return env

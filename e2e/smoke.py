@@ -16,8 +16,8 @@ from pulumi import automation as auto
 
 from e2e.cluster import admin_api
 from e2e.control_plane import Layout
-from e2e.engine import apply_engine_env
-from e2e.paths import state_dir
+from e2e.engine import engine_env
+from e2e.paths import cache_dir, state_dir
 
 PROJECT = "e2e-smoke"
 STACK = "smoke"
@@ -45,7 +45,7 @@ def smoke_program(kubeconfig: str) -> auto.PulumiFn:
 
 def smoke_stack(state: Path, layout: Layout) -> auto.Stack:
     """Create or select the smoke stack in the harness's file backend."""
-    env = apply_engine_env(state)
+    env = engine_env(state)
     kubeconfig = layout.admin_kubeconfig.read_text()
     return auto.create_or_select_stack(
         stack_name=STACK,
@@ -55,17 +55,19 @@ def smoke_stack(state: Path, layout: Layout) -> auto.Stack:
             env_vars=env,
             pulumi_home=env["PULUMI_HOME"],
             project_settings=auto.ProjectSettings(name=PROJECT, runtime="python"),
+            # The CLI built by e2e/build.sh, never whatever `pulumi` is on the caller's PATH.
+            pulumi_command=auto.PulumiCommand(root=str(cache_dir())),
         ),
     )
 
 
-class SmokeFailure(AssertionError):
+class SmokeCheckError(AssertionError):
     """The cluster's state disagrees with what a smoke step should have done."""
 
 
 def check(condition: bool, message: str) -> None:
     if not condition:
-        raise SmokeFailure(message)
+        raise SmokeCheckError(message)
 
 
 def run(state: Path) -> None:

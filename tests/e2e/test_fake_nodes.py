@@ -85,7 +85,9 @@ def test_job_completes(api: KubeApi, namespace: str) -> None:
     api.create(f"/apis/batch/v1/namespaces/{namespace}/jobs", job)
 
     def complete() -> bool:
-        conditions = api.get(f"/apis/batch/v1/namespaces/{namespace}/jobs/migrate").get("status", {}).get("conditions", [])
+        conditions = (
+            api.get(f"/apis/batch/v1/namespaces/{namespace}/jobs/migrate").get("status", {}).get("conditions", [])
+        )
         return any(c["type"] == "Complete" and c["status"] == "True" for c in conditions)
 
     wait_for("Job Complete", complete, 60)

@@ -53,7 +53,11 @@ def _webhook_config(name: str, client_config: dict[str, Any], label_value: str) 
 
 
 def _namespace(name: str, label_value: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": {"e2e-netsafety": label_value}}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": {"e2e-netsafety": label_value}},
+    }
 
 
 def _configmap(name: str) -> dict[str, Any]:
@@ -167,7 +171,7 @@ def test_no_component_holds_a_tcp_connection_off_loopback(
     pids = running_pids(cluster.state)
     assert set(pids) >= {"kube-apiserver", "etcd", "kwok"}
     offenders = {name: non_loopback_peers(pid) for name, pid in pids.items()}
-    assert offenders == dict.fromkeys(pids, []), offenders
+    assert offenders == {name: [] for name in pids}, offenders
 
 
 @pytest.mark.skipif(shutil.which("ss") is None, reason="ss (iproute2) not installed")
