@@ -118,7 +118,8 @@ def _start_component(layout: cp.Layout, name: str, argv_for: Callable[[cp.Layout
 
 
 def _ensure_alive(layout: cp.Layout) -> None:
-    dead = [proc for proc in _processes(layout.state) if proc.pid() is None]
+    started = [proc for proc in _processes(layout.state) if proc.pid_file.exists()]
+    dead = [proc for proc in started if proc.pid() is None]
     if dead:
         names = ", ".join(p.name for p in dead)
         tail = dead[0].log_file.read_text(errors="replace")[-2000:] if dead[0].log_file.exists() else ""
@@ -143,18 +144,21 @@ def _default_service_account_exists(api: KubeApi) -> bool:
     return api.exists("/api/v1/namespaces/default/serviceaccounts/default")
 
 
+def _alive_and(layout: cp.Layout, check: Callable[[], bool]) -> Callable[[], bool]:
+    """check, failing at once (with the log) when a component has died instead of timing out."""
+
+    def probe() -> bool:
+        _ensure_alive(layout)
+        return check()
+
+    return probe
+
+
 def _wait_ready(layout: cp.Layout, api: KubeApi) -> None:
-    def healthy_and(check: Callable[[], bool]) -> Callable[[], bool]:
-        def probe() -> bool:
-            _ensure_alive(layout)
-            return check()
-
-        return probe
-
-    wait_for("/readyz", healthy_and(api.is_ready), START_TIMEOUT_S)
     _create_nodes(api)
-    wait_for("nodes Ready", healthy_and(lambda: _nodes_ready(api)), START_TIMEOUT_S)
-    wait_for("default ServiceAccount", healthy_and(lambda: _default_service_account_exists(api)), START_TIMEOUT_S)
+    wait_for("nodes Ready", _alive_and(layout, lambda: _nodes_ready(api)), START_TIMEOUT_S)
+    default_sa = _alive_and(layout, lambda: _default_service_account_exists(api))
+    wait_for("default ServiceAccount", default_sa, START_TIMEOUT_S)
 
 
 def total_rss_kib(state: Path) -> dict[str, int]:
@@ -175,9 +179,12 @@ def start(state: Path) -> cp.Layout:
     try:
         for name, argv_for in COMPONENTS:
             _start_component(layout, name, argv_for)
+            # Each waits for the one before: the API server exits without etcd, and the
+            # controller-manager and scheduler exit if RBAC's bootstrap policy is not there yet.
             if name == "etcd":
-                # The API server exits if etcd is not there yet.
-                wait_for("etcd", lambda: _etcd_healthy(layout), 30)
+                wait_for("etcd", _alive_and(layout, lambda: _etcd_healthy(layout)), 30)
+            elif name == "kube-apiserver":
+                wait_for("/readyz", _alive_and(layout, api.is_ready), START_TIMEOUT_S)
         _wait_ready(layout, api)
     except BaseException:
         stop(state)
