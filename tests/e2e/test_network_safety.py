@@ -189,9 +189,9 @@ def test_aggregated_api_is_unavailable_through_the_egress_socket(
         return any(f"dial unix {cluster.egress_socket}" in m for m in messages)
 
     try:
-        wait_for(
-            f"APIService unavailable through the egress socket (last: {messages})", unavailable_on_egress_socket, 30
-        )
+        wait_for("APIService unavailable through the egress socket", unavailable_on_egress_socket, 30)
+    except TimeoutError as err:
+        raise AssertionError(f"{err}; Available=False messages: {messages}") from None
     finally:
         api.delete(f"/apis/apiregistration.k8s.io/v1/apiservices/{name}")
 
