@@ -176,6 +176,14 @@ def apiserver_argv(layout: Layout) -> list[str]:
         "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
         f"--service-cluster-ip-range={SERVICE_CIDR}",
         "--authorization-mode=Node,RBAC",
+        # Aggregation layer as kubeadm sets it up; the controllers' delegated authentication reads it.
+        f"--requestheader-client-ca-file={pki.ca_cert}",
+        "--requestheader-allowed-names=front-proxy-client",
+        "--requestheader-username-headers=X-Remote-User",
+        "--requestheader-group-headers=X-Remote-Group",
+        "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+        f"--proxy-client-cert-file={pki.cert('front-proxy-client')}",
+        f"--proxy-client-key-file={pki.key('front-proxy-client')}",
         "--allow-privileged=true",
         # The `kubernetes` Service cannot list 127.0.0.1 as an endpoint (loopback is invalid there)
         # and nothing in this cluster dials it, so leave its endpoints alone instead of failing.

@@ -22,12 +22,14 @@ APISERVER_SANS = (
     f"IP:{KUBERNETES_SERVICE_IP}",
 )
 
-# name -> (subject, client or server); the CNs are the identities RBAC's bootstrap policy knows.
+# name -> subject of a client certificate; the CNs are the identities RBAC's bootstrap policy knows.
 CLIENTS = {
     "admin": "/O=system:masters/CN=e2e-admin",
     "kube-controller-manager": "/CN=system:kube-controller-manager",
     "kube-scheduler": "/CN=system:kube-scheduler",
     "kwok": "/O=system:masters/CN=kwok",
+    # The API server's identity towards aggregated APIs (the aggregation layer's front proxy).
+    "front-proxy-client": "/CN=front-proxy-client",
 }
 
 
