@@ -90,3 +90,6 @@ local-image: ## build the app image LOCAL_IMAGE and load it into the kind cluste
 
 clean: ## remove build output and virtualenvs
 	rm -rf build $(VENV) $(CHECKOV_VENV) $(POLICY_VENV) tools/bin .pytest_cache
+
+# End-to-end harness targets (e2e-build, e2e-cluster-up, e2e-cluster-down, e2e-smoke, e2e-test).
+-include e2e/e2e.mk

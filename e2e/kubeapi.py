@@ -1,0 +1,100 @@
+"""A minimal Kubernetes REST client (stdlib only) for the harness's own checks: health,
+nodes, readiness waits. Tests that need more use the same class."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class ApiError(Exception):
+    """An HTTP error from the API server, with its status code and Status body."""
+
+    def __init__(self, code: int, body: dict[str, Any]):
+        super().__init__(f"HTTP {code}: {body.get('message', body)}")
+        self.code = code
+        self.body = body
+
+
+@dataclass(frozen=True)
+class KubeApi:
+    """Client-certificate access to one API server."""
+
+    server: str
+    ca_cert: Path
+    client_cert: Path
+    client_key: Path
+
+    def _context(self) -> ssl.SSLContext:
+        ctx = ssl.create_default_context(cafile=str(self.ca_cert))
+        ctx.load_cert_chain(str(self.client_cert), str(self.client_key))
+        return ctx
+
+    def request(self, method: str, path: str, body: Any = None, timeout: float = 30.0) -> Any:
+        """Send one request; JSON in and out (plain text for non-JSON answers like /readyz)."""
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.server + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, context=self._context(), timeout=timeout) as resp:
+                raw = resp.read().decode()
+        except urllib.error.HTTPError as err:
+            raw = err.read().decode()
+            try:
+                detail = json.loads(raw)
+            except json.JSONDecodeError:
+                detail = {"message": raw}
+            raise ApiError(err.code, detail) from None
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            return raw
+
+    def get(self, path: str) -> Any:
+        return self.request("GET", path)
+
+    def create(self, path: str, obj: dict[str, Any], timeout: float = 30.0) -> Any:
+        return self.request("POST", path, obj, timeout=timeout)
+
+    def delete(self, path: str) -> Any:
+        return self.request("DELETE", path)
+
+    def exists(self, path: str) -> bool:
+        try:
+            self.get(path)
+        except ApiError as err:
+            if err.code == 404:
+                return False
+            raise
+        return True
+
+    def is_ready(self) -> bool:
+        """True when /readyz answers ok (False while the server is still starting)."""
+        try:
+            return self.get("/readyz") == "ok"
+        except (OSError, ApiError):
+            return False
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout: float, interval: float = 0.2) -> None:
+    """Poll check until it is true, or raise TimeoutError naming what was awaited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def node_is_ready(node: dict[str, Any]) -> bool:
+    """The node's Ready condition is True."""
+    conditions = node.get("status", {}).get("conditions", [])
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)

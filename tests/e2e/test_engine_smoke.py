@@ -1,0 +1,11 @@
+"""The real Pulumi engine and Kubernetes provider against the real API server: up, a preview
+with no changes, destroy (see e2e/smoke.py)."""
+
+from __future__ import annotations
+
+from e2e.control_plane import Layout
+from e2e.smoke import run
+
+
+def test_up_preview_destroy_round_trip(cluster: Layout) -> None:
+    run(cluster.state)
