@@ -20,10 +20,10 @@ export PATH := $(CURDIR)/tools/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 # Plugins are never downloaded here: mocks stand in for every provider.
 export PULUMI_SKIP_UPDATE_CHECK := true
 
-.PHONY: help setup synth diff test lint golden policy-check require-pulumi preview up destroy local-image clean
+.PHONY: help setup synth diff test lint golden policy-check require-pulumi preview up destroy local-image e2e clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt app/requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -87,6 +87,10 @@ local-image: ## build the app image LOCAL_IMAGE and load it into the kind cluste
 	@command -v kind >/dev/null || { echo "make local-image: kind not found on PATH. Install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation), then: kind create cluster --name $(KIND_CLUSTER)" >&2; exit 1; }
 	docker build -t $(LOCAL_IMAGE) app
 	kind load docker-image $(LOCAL_IMAGE) --name $(KIND_CLUSTER)
+
+e2e: $(VENV)/.installed ## the real engine on a real API server, offline: up, no-change preview and destroy of the local stack
+	e2e/build.sh
+	EKS_PLATFORM_E2E=1 $(PY) -m pytest tests/e2e -p no:cacheprovider
 
 clean: ## remove build output and virtualenvs
 	rm -rf build $(VENV) $(CHECKOV_VENV) $(POLICY_VENV) tools/bin .pytest_cache

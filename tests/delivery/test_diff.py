@@ -159,7 +159,9 @@ def test_an_extra_env_var_changes_the_configmap_its_checksum_and_the_test_pod_on
 
 
 def test_the_strategy_changes_only_the_deployment_strategy(base: dict[str, Any], repo: Path, cache: Path) -> None:
-    with edited(repo, DEV_VALUES, "replicaCount: 1\n", "replicaCount: 1\nstrategy:\n  type: Recreate\n"):
+    """The stack setting `django.strategy` (the program passes it to the chart)."""
+    hosts = "    hosts: [django.dev.example.com]\n"
+    with edited(repo, "Pulumi.dev.yaml", hosts, hosts + "    strategy:\n      type: Recreate\n"):
         found = changes(base, repo, cache)
     assert set(found) == {"Deployment/django/django"}
     lines = changed_lines(found["Deployment/django/django"])

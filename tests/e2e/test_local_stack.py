@@ -46,8 +46,26 @@ def timed(name: str, step):
         FIGURES[f"{name}_seconds"] = round(time.monotonic() - started, 1)
 
 
+# The harness cluster's storage, as kind's local-path provisioner would give: one volume for the
+# local PostgreSQL's claim (kwok runs no container, so the path is never used).
+VOLUME = {
+    "apiVersion": "v1",
+    "kind": "PersistentVolume",
+    "metadata": {"name": "e2e-volume-0", "labels": {"e2e": "harness"}},
+    "spec": {
+        "capacity": {"storage": "5Gi"},
+        "accessModes": ["ReadWriteOnce"],
+        "persistentVolumeReclaimPolicy": "Retain",
+        "hostPath": {"path": "/var/lib/e2e-volume-0"},
+    },
+}
+
+
 @pytest.fixture(scope="module")
-def deployment(cluster: Layout) -> Iterator[Deployment]:
+def deployment(cluster: Layout, api: KubeApi) -> Iterator[Deployment]:
+    if api.exists("/api/v1/persistentvolumes/e2e-volume-0"):
+        api.delete("/api/v1/persistentvolumes/e2e-volume-0")
+    api.create("/api/v1/persistentvolumes", VOLUME)
     repo, url = chart_repo.start(cluster.state)
     secret_values = random_secrets()
     stack = open_stack(
@@ -64,6 +82,7 @@ def deployment(cluster: Layout) -> Iterator[Deployment]:
         if deployed.up is not None and not deployed.destroyed:
             stack.destroy(on_output=print)  # a failed check must not leave the stack up
         repo.stop()
+        api.delete("/api/v1/persistentvolumes/e2e-volume-0")
         figures = cluster.state / "figures.json"
         figures.write_text(json.dumps(FIGURES, indent=2) + "\n")
         print(f"e2e figures ({figures}): {json.dumps(FIGURES)}")
