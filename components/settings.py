@@ -234,7 +234,9 @@ class DjangoStrategySettings(_Model):
     @model_validator(mode="after")
     def _options_of_its_type(self) -> DjangoStrategySettings:
         if self.canary_steps and self.type != "Canary":
-            raise SettingError("canarySteps", "[...]", f"only with type Canary (type is {self.type or 'the default'!r})")
+            raise SettingError(
+                "canarySteps", "[...]", f"only with type Canary (type is {self.type or 'the default'!r})"
+            )
         if self.auto_promotion is not None and self.type != "BlueGreen":
             raise SettingError("autoPromotion", self.auto_promotion, "only with type BlueGreen")
         return self
