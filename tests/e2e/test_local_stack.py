@@ -24,7 +24,7 @@ from e2e.stack import e2e_overrides, open_stack, random_secrets
 
 STACK = "local"
 DESTROY_LIMIT_S = 600
-WORKLOAD_NAMESPACES = ("argo", "django", "postgres")
+WORKLOAD_NAMESPACES = ("argo", "argo-rollouts", "django", "postgres")
 FIGURES: dict[str, Any] = {}
 
 
@@ -196,6 +196,9 @@ def test_destroy_leaves_nothing_of_the_stack(deployment: Deployment, api: KubeAp
     for namespace in WORKLOAD_NAMESPACES:
         assert not api.exists(f"/api/v1/namespaces/{namespace}"), namespace
     assert _helm_releases(api) == []
+    helm_made = "labelSelector=app.kubernetes.io%2Fmanaged-by%3DHelm"
+    for kind in ("clusterroles", "clusterrolebindings"):
+        assert items(api, f"/apis/rbac.authorization.k8s.io/v1/{kind}?{helm_made}") == [], kind
     assert not api.exists("/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io")
     # Kept on purpose (deleting a CRD deletes every Workflow): Argo's CRDs, and nothing else of the stack.
     kept = sorted(c["metadata"]["name"] for c in items(api, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"))
