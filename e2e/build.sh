@@ -15,8 +15,9 @@ stamp_dir="$cache/stamps"
 times_log="$cache/build-times.tsv"
 mkdir -p "$bin_dir" "$stamp_dir"
 
-# -trimpath and stripped binaries: smaller, and the cache does not depend on paths.
-export GOFLAGS="${GOFLAGS:+$GOFLAGS }-trimpath -mod=readonly"
+# -trimpath and stripped binaries: smaller, and the cache does not depend on paths. No VCS
+# stamping: the wrapper modules sit inside this repo, whose git state says nothing about them.
+export GOFLAGS="${GOFLAGS:+$GOFLAGS }-trimpath -buildvcs=false -mod=readonly"
 export CGO_ENABLED="${CGO_ENABLED:-0}"
 
 log() { printf '[e2e-build] %s\n' "$*" >&2; }
