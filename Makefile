@@ -16,7 +16,7 @@ export PULUMI_SKIP_UPDATE_CHECK := true
 .PHONY: help setup synth test lint golden policy-check preview up destroy clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt app/requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
