@@ -2,7 +2,8 @@
 # Build the e2e harness binaries (Pulumi CLI, Kubernetes provider, control plane,
 # etcd, kwok) from the pinned wrapper modules under e2e/go/ into a cache outside
 # the repository. Idempotent: a tool is rebuilt only when its wrapper module
-# (go.mod, go.sum, *.go) or its build flags change; a warm run takes seconds.
+# (go.mod, go.sum, *.go), its build flags or the Go version change (the build key); a warm
+# run takes well under a second.
 #
 # Usage: e2e/build.sh [TOOL...]   TOOL in: etcd kwok kubernetes pulumi pulumi-kubernetes
 # Env:   EKS_PLATFORM_E2E_CACHE   cache root (default ~/.cache/eks-platform-e2e)
@@ -10,13 +11,15 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${EKS_PLATFORM_E2E_CACHE:-$HOME/.cache/eks-platform-e2e}"
-bin_dir="$cache/bin"
-stamp_dir="$cache/stamps"
+bin_dir="$cache/bin"            # bin/<name> -> store/<tool>-<key>/<name>
+store_dir="$cache/store"
 times_log="$cache/build-times.tsv"
-mkdir -p "$bin_dir" "$stamp_dir"
+keep_builds=2                   # per tool: the current build and the one before
+mkdir -p "$bin_dir" "$store_dir"
 
-# -trimpath and stripped binaries: smaller, and the cache does not depend on paths.
-export GOFLAGS="${GOFLAGS:+$GOFLAGS }-trimpath -mod=readonly"
+# -trimpath and stripped binaries: smaller, and the cache does not depend on paths. No VCS
+# stamping: the wrapper modules sit inside this repo, whose git state says nothing about them.
+export GOFLAGS="${GOFLAGS:+$GOFLAGS }-trimpath -buildvcs=false -mod=readonly"
 export CGO_ENABLED="${CGO_ENABLED:-0}"
 
 log() { printf '[e2e-build] %s\n' "$*" >&2; }
@@ -83,31 +86,52 @@ tool_key() {  # tool_key TOOL LDFLAGS -> sha256 of everything the build depends 
     cat "$dir/go.mod" "$dir/go.sum" "$dir"/*.go; } | sha256sum | cut -d' ' -f1
 }
 
+link_binaries() {  # link_binaries TOOL STORE -> point bin/<name> at STORE/<name>, atomically
+  local pair name
+  for pair in $(packages_for "$1"); do
+    name="${pair%%=*}"
+    ln -sfn "$2/$name" "$bin_dir/.$name.link"
+    mv -Tf "$bin_dir/.$name.link" "$bin_dir/$name"
+  done
+}
+
+prune_store() {  # prune_store TOOL -> keep the newest builds of TOOL, drop older ones
+  local old
+  # shellcheck disable=SC2012  # names are ours: <tool>-<sha256>
+  for old in $(ls -1dt "$store_dir/$1-"* 2>/dev/null | tail -n +$((keep_builds + 1))); do
+    rm -rf "$old"
+  done
+}
+
 build_tool() {
-  local tool="$1" dir="$here/go/$1" ldflags key pair name pkg start secs
+  local tool="$1" dir="$here/go/$1" ldflags key store pair name pkg start secs
   ldflags="$(ldflags_for "$tool")"
   key="$(tool_key "$tool" "$ldflags")"
-  local up_to_date=1
-  for pair in $(packages_for "$tool"); do
-    [[ -x "$bin_dir/${pair%%=*}" ]] || up_to_date=0
-  done
-  if [[ $up_to_date == 1 && "$(cat "$stamp_dir/$tool" 2>/dev/null)" == "$key" ]]; then
+  # One directory per build key: checkouts pinning different versions share the cache without
+  # rebuilding over each other, and a running binary is never overwritten in place.
+  store="$store_dir/$tool-$key"
+  if [[ -f "$store/.complete" ]]; then
+    link_binaries "$tool" "$store"
     log "$tool: up to date"
     return 0
   fi
   [[ "$tool" == pulumi-kubernetes ]] && prepare_provider_sources
-  rm -f "$stamp_dir/$tool"
+  rm -rf "$store.partial"
+  mkdir -p "$store.partial"
   for pair in $(packages_for "$tool"); do
     name="${pair%%=*}"; pkg="${pair#*=}"
     log "$tool: building $name"
     start=$SECONDS
-    (cd "$dir" && go build -ldflags="$ldflags" -o "$bin_dir/$name.tmp" "$pkg")
-    mv -f "$bin_dir/$name.tmp" "$bin_dir/$name"
+    (cd "$dir" && go build -ldflags="$ldflags" -o "$store.partial/$name" "$pkg")
     secs=$((SECONDS - start))
     printf '%s\t%s\t%ss\n' "$(date -u +%FT%TZ)" "$name" "$secs" >>"$times_log"
     log "$tool: built $name in ${secs}s"
   done
-  echo "$key" >"$stamp_dir/$tool"
+  touch "$store.partial/.complete"
+  rm -rf "$store"
+  mv -T "$store.partial" "$store"
+  link_binaries "$tool" "$store"
+  prune_store "$tool"
 }
 
 tools=("$@")

@@ -45,10 +45,13 @@ class ManagedProcess:
         return pid if _is_alive(pid) and self._owns(pid) else None
 
     def _owns(self, pid: int) -> bool:
-        # Guards against a recycled pid: the pid file also records the executable.
+        # Guards against a recycled pid: the pid file also records the executable. A binary
+        # replaced on disk while running (e2e/build.sh renames new builds into place, possibly
+        # from another checkout sharing the cache) reads as "<path> (deleted)": still ours.
         exe_file = self.pid_file.with_suffix(".exe")
         try:
-            return os.readlink(f"/proc/{pid}/exe") == exe_file.read_text().strip()
+            running = os.readlink(f"/proc/{pid}/exe").removesuffix(" (deleted)")
+            return running == exe_file.read_text().strip()
         except OSError:
             return False
 

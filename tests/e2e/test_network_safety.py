@@ -15,7 +15,7 @@ import pytest
 from e2e.cluster import running_pids
 from e2e.control_plane import Layout
 from e2e.kubeapi import ApiError, KubeApi, wait_for
-from e2e.procs import non_loopback_peers
+from e2e.procs import non_loopback_peers, tcp_peers
 
 NAMESPACE = "e2e-netsafety"
 WEBHOOK_SERVICE = "admission-hook"
@@ -204,6 +204,13 @@ def test_no_component_holds_a_tcp_connection_off_loopback(
     assert set(pids) >= {"kube-apiserver", "etcd", "kwok"}
     offenders = {name: non_loopback_peers(pid) for name, pid in pids.items()}
     assert offenders == {name: [] for name in pids}, offenders
+
+
+def test_every_component_binds_loopback_only(cluster: Layout) -> None:
+    pids = running_pids(cluster.state)
+    local = {name: {addr for addr, _remote in tcp_peers(pid)} for name, pid in pids.items()}
+    off_loopback = {name: addrs - {"127.0.0.1", "::1", "::ffff:127.0.0.1"} for name, addrs in local.items()}
+    assert off_loopback == {name: set() for name in pids}, local
 
 
 @pytest.mark.skipif(shutil.which("ss") is None, reason="ss (iproute2) not installed")

@@ -1,0 +1,18 @@
+"""The control plane is the pinned one and is wired as the program expects."""
+
+from __future__ import annotations
+
+from e2e.kubeapi import KubeApi
+
+
+def test_server_reports_the_pinned_kubernetes_version(api: KubeApi) -> None:
+    version = api.get("/version")
+    assert (version["gitVersion"], version["major"], version["minor"]) == ("v1.34.4", "1", "34")
+
+
+def test_service_account_tokens_are_issued(api: KubeApi) -> None:
+    request = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}}
+    token = api.create("/api/v1/namespaces/default/serviceaccounts/default/token", request)
+    assert token["status"]["token"].count(".") == 2  # a signed JWT
+    root_ca = api.get("/api/v1/namespaces/default/configmaps/kube-root-ca.crt")
+    assert "BEGIN CERTIFICATE" in root_ca["data"]["ca.crt"]
