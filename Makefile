@@ -58,7 +58,7 @@ diff: $(VENV)/.installed $(HELM) ## per-object diff of STACK's rendered Helm rel
 
 test: setup ## the whole offline test suite
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2  # two workers, one per core; each has its own throwaway PostgreSQL
 
 lint: $(VENV)/.installed ## ruff
 	$(PY) -m ruff check .
