@@ -4,7 +4,6 @@ unix socket and fail at once, locally; no component holds a TCP connection off l
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -213,7 +212,6 @@ def test_every_component_binds_loopback_only(cluster: Layout) -> None:
     assert off_loopback == {name: set() for name in pids}, local
 
 
-@pytest.mark.skipif(shutil.which("ss") is None, reason="ss (iproute2) not installed")
 def test_ss_shows_the_api_server_talking_to_loopback_only(cluster: Layout) -> None:
     pid = running_pids(cluster.state)["kube-apiserver"]
     lines = subprocess.run(["ss", "-tnpH"], check=True, capture_output=True, text=True).stdout.splitlines()
