@@ -15,10 +15,6 @@ from e2e.stack import open_stack, random_secrets
 from offline.project_config import CliConfigError, merge
 from offline.runner import stack_file_config
 
-# When the engine aborts the inline program (the missing AWS plugin), the SDK's shutdown coroutine
-# is left unawaited and reports "no running event loop" at garbage collection: noise, not a result.
-pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_the_program_runs_until_it_needs_the_aws_plugin(cluster: Layout, stack: str) -> None:
