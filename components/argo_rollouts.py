@@ -15,6 +15,7 @@ import pulumi_kubernetes as kubernetes
 
 from components import versions
 from components.helm_release import UPSTREAM, ChartMirror, chart_release
+from components.namespace import platform_namespace
 
 NAMESPACE = "argo-rollouts"
 # One controller watches every Rollout of the cluster; upstream's own manifests leave it
@@ -79,11 +80,7 @@ class ArgoRollouts(pulumi.ComponentResource):
         super().__init__("platform:index:ArgoRollouts", name, None, opts)
         # deleted with the cluster through the component's own options (no AWS resource here)
         child = pulumi.ResourceOptions(parent=self)
-        namespace = kubernetes.core.v1.Namespace(
-            f"{name}-ns",
-            metadata={"name": NAMESPACE, "labels": {"app.kubernetes.io/part-of": "eks-platform"}},
-            opts=child,
-        )
+        namespace = platform_namespace(f"{name}-ns", NAMESPACE, child)
         chart_release(
             f"{name}-release",
             release_name="argo-rollouts",

@@ -20,6 +20,7 @@ import pulumi_kubernetes as kubernetes
 
 from components import versions
 from components.helm_release import UPSTREAM, ChartMirror, chart_release
+from components.namespace import platform_namespace
 from workflows import TemplateContext, build_templates
 
 WORKFLOW_SERVICE_ACCOUNT = "argo-workflow"
@@ -220,11 +221,7 @@ class ArgoWorkflows(pulumi.ComponentResource):
         super().__init__("platform:index:ArgoWorkflows", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        namespace = kubernetes.core.v1.Namespace(
-            f"{name}-ns",
-            metadata={"name": args.namespace, "labels": {"app.kubernetes.io/part-of": "eks-platform"}},
-            opts=child,
-        )
+        namespace = platform_namespace(f"{name}-ns", args.namespace, child)
         after_namespace = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
         if args.auth_mode == "sso":
             kubernetes.core.v1.Secret(

@@ -17,6 +17,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as kubernetes
 
 from components.helm_release import chart_release
+from components.namespace import platform_namespace
 
 CHART_PATH = "charts/django"
 RELEASE_NAME = "django"  # the chart's fullname, hence its ConfigMap and Service name
@@ -179,11 +180,7 @@ class DjangoApp(pulumi.ComponentResource):
 
         # Kubernetes objects die with the cluster; the ECR repository above does not.
         in_cluster = pulumi.ResourceOptions(parent=self, deleted_with=args.kubernetes_deleted_with)
-        namespace = kubernetes.core.v1.Namespace(
-            f"{name}-ns",
-            metadata={"name": args.namespace, "labels": {"app.kubernetes.io/part-of": "eks-platform"}},
-            opts=in_cluster,
-        )
+        namespace = platform_namespace(f"{name}-ns", args.namespace, in_cluster)
         secret = kubernetes.core.v1.Secret(
             f"{name}-secret",
             metadata={"name": APP_SECRET, "namespace": args.namespace},

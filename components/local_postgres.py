@@ -24,6 +24,7 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 
 from components import versions
+from components.namespace import platform_namespace
 
 CONFIG_KEY = "eks-platform:djangoDatabaseUrl"
 NAME = "postgres"  # the Secret, Service and StatefulSet, hence the host name the URL must use
@@ -213,17 +214,9 @@ class LocalPostgres(pulumi.ComponentResource):
             lambda url: database_from_url(url, args.namespace)
         )
 
-        namespace = kubernetes.core.v1.Namespace(
-            f"{name}-ns",
-            metadata={
-                "name": args.namespace,
-                "labels": {
-                    "app.kubernetes.io/part-of": "eks-platform",
-                    # The pod meets the restricted profile; the API server holds it to that.
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                },
-            },
-            opts=child,
+        # The pod meets the restricted profile; the API server holds it to that.
+        namespace = platform_namespace(
+            f"{name}-ns", args.namespace, child, labels={"pod-security.kubernetes.io/enforce": "restricted"}
         )
         in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
         metadata = {"name": NAME, "namespace": args.namespace, "labels": LABELS}

@@ -439,7 +439,7 @@ class Settings(_Model):
 
     @field_validator("admin_role_arns", "viewer_role_arns")
     @classmethod
-    def _role_arns(cls, values: list[str], info: ValidationInfo) -> list[str]:
+    def _role_arn_lists(cls, values: list[str], info: ValidationInfo) -> list[str]:
         return _role_arns(values, to_camel(info.field_name))
 
     @field_validator("existing_cluster", "existing_vpc", mode="before")
