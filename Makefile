@@ -20,7 +20,7 @@ export PATH := $(CURDIR)/tools/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 # Plugins are never downloaded here: mocks stand in for every provider.
 export PULUMI_SKIP_UPDATE_CHECK := true
 
-.PHONY: help setup synth diff test lint golden policy-check require-pulumi preview up destroy local-image e2e clean
+.PHONY: help setup charts synth diff test lint golden policy-check require-pulumi preview up destroy local-image e2e clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -48,12 +48,18 @@ $(POSTGRES): scripts/install_postgres.sh
 	bash scripts/install_postgres.sh
 	@mkdir -p $(@D) && touch $@
 
-setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(HELM) $(POSTGRES) ## virtualenvs, pinned packages, pinned helm, PostgreSQL binaries
+# The pinned upstream charts (components/versions.py) into build/charts, each from the first source
+# that has it: CHARTS_DIR / CHARTS_MIRROR, ../shared/charts, its own repository (offline/charts.py).
+# Fetches nothing when the cache already holds them.
+charts: $(VENV)/.installed $(HELM) ## the pinned upstream charts into build/charts; CHARTS_DIR=dir or CHARTS_MIRROR=url to use a mirror
+	$(PY) -m offline.charts
+
+setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(HELM) $(POSTGRES) charts ## virtualenvs, pinned packages, pinned helm, PostgreSQL binaries, pinned charts
 
 synth: $(VENV)/.installed ## offline plan of STACK (default dev) into build/STACK — contacts no cloud
 	$(PY) -m offline.synth $(STACK)
 
-diff: $(VENV)/.installed $(HELM) ## per-object diff of STACK's rendered Helm releases, BASE (origin/main) vs working tree; offline
+diff: $(VENV)/.installed $(HELM) charts ## per-object diff of STACK's rendered Helm releases, BASE (origin/main) vs working tree; offline
 	$(PY) scripts/diff.py $(STACK) --base $(BASE)
 
 test: setup ## the whole offline test suite
@@ -88,7 +94,7 @@ local-image: ## build the app image LOCAL_IMAGE and load it into the kind cluste
 	docker build -t $(LOCAL_IMAGE) app
 	kind load docker-image $(LOCAL_IMAGE) --name $(KIND_CLUSTER)
 
-e2e: $(VENV)/.installed ## the real engine on a real API server, offline: up, no-change preview and destroy of the local stack
+e2e: $(VENV)/.installed charts ## the real engine on a real API server, offline: up, no-change preview and destroy of the local stack
 	e2e/build.sh
 	EKS_PLATFORM_E2E=1 $(PY) -m pytest tests/e2e -p no:cacheprovider
 

@@ -84,9 +84,7 @@ class ArgoRollouts(pulumi.ComponentResource):
         chart_release(
             f"{name}-release",
             release_name="argo-rollouts",
-            chart="argo-rollouts",
-            version=versions.ARGO_ROLLOUTS_CHART,
-            repo=versions.ARGO_HELM_REPO,
+            chart=versions.ARGO_ROLLOUTS,
             namespace=NAMESPACE,
             values=release_values(args),
             mirror=args.chart_mirror,

@@ -233,9 +233,7 @@ class ArgoWorkflows(pulumi.ComponentResource):
         release = chart_release(
             f"{name}-release",
             release_name="argo-workflows",
-            chart="argo-workflows",
-            version=versions.ARGO_WORKFLOWS_CHART,
-            repo=versions.ARGO_HELM_REPO,
+            chart=versions.ARGO_WORKFLOWS,
             namespace=args.namespace,
             values=release_values(args),
             mirror=args.chart_mirror,

@@ -26,8 +26,8 @@ RESOURCES = {
 }
 
 
-def pins_for(kubernetes_version: str) -> tuple[str, str]:
-    """(chart version, image tag) of the cluster-autoscaler release built for this Kubernetes minor."""
+def pins_for(kubernetes_version: str) -> tuple[versions.Chart, str]:
+    """(chart, image tag) of the cluster-autoscaler release built for this Kubernetes minor."""
     try:
         return versions.CLUSTER_AUTOSCALER_BY_KUBERNETES_VERSION[kubernetes_version]
     except KeyError:
@@ -150,7 +150,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClusterAutoscalerArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:index:ClusterAutoscaler", name, None, opts)
-        chart_version, _ = pins_for(args.kubernetes_version)  # fails before any resource on an unknown version
+        chart, _ = pins_for(args.kubernetes_version)  # fails before any resource on an unknown version
         role = ServiceAccountRole(
             f"{name}-irsa",
             ServiceAccountRoleArgs(
@@ -166,9 +166,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         chart_release(
             f"{name}-release",
             release_name="cluster-autoscaler",
-            chart="cluster-autoscaler",
-            version=chart_version,
-            repo=versions.AUTOSCALER_HELM_REPO,
+            chart=chart,
             namespace=NAMESPACE,
             values=release_values(args, role.role_arn),
             mirror=args.chart_mirror,

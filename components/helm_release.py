@@ -9,6 +9,8 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as kubernetes
 
+from components.versions import Chart
+
 
 @dataclass(frozen=True)
 class ChartMirror:
@@ -25,14 +27,14 @@ class ChartMirror:
     versions: Mapping[str, str] = field(default_factory=dict)
     """Chart name -> version, overriding the pin for this stack."""
 
-    def source(self, chart: str, version: str | None, upstream_repo: str | None) -> tuple[str, str | None, str | None]:
-        """(chart reference, version, repository) for `helm.v3.Release`."""
-        version = self.versions.get(chart, version)
-        if not self.url or upstream_repo is None:  # a local chart (charts/django) is never mirrored
-            return chart, version, upstream_repo
+    def source(self, chart: Chart) -> tuple[str, str, str | None]:
+        """(chart reference, version, repository) of an upstream chart for `helm.v3.Release`."""
+        version = self.versions.get(chart.name, chart.version)
+        if not self.url:
+            return chart.name, version, chart.repository
         if self.url.startswith("oci://"):
-            return f"{self.url.rstrip('/')}/{chart}", version, None
-        return chart, version, self.url
+            return f"{self.url.rstrip('/')}/{chart.name}", version, None
+        return chart.name, version, self.url
 
 
 UPSTREAM = ChartMirror()
@@ -42,12 +44,10 @@ def chart_release(
     resource_name: str,
     *,
     release_name: str,
-    chart: str,
+    chart: Chart | str,
     namespace: str,
     values: dict[str, Any],
     opts: pulumi.ResourceOptions,
-    version: str | None = None,
-    repo: str | None = None,
     value_yaml_files: list[pulumi.Asset] | None = None,
     timeout: int = 600,
     mirror: ChartMirror = UPSTREAM,
@@ -59,13 +59,14 @@ def chart_release(
     - `cleanup_on_fail`: resources a failed upgrade created are removed;
     - `max_history`: release Secrets do not pile up in the namespace.
 
-    An upstream chart (one with a `repo`) comes from `mirror` when the stack sets one.
+    `chart` is an upstream chart (from `mirror` when the stack sets one) or the path of a chart
+    in this repository (charts/django), which is never mirrored.
     """
-    chart, version, repo = mirror.source(chart, version, repo)
+    reference, version, repo = mirror.source(chart) if isinstance(chart, Chart) else (chart, None, None)
     return kubernetes.helm.v3.Release(
         resource_name,
         name=release_name,
-        chart=chart,
+        chart=reference,
         version=version,
         repository_opts=kubernetes.helm.v3.RepositoryOptsArgs(repo=repo) if repo else None,
         namespace=namespace,

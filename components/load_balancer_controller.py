@@ -291,9 +291,7 @@ class LoadBalancerController(pulumi.ComponentResource):
         chart_release(
             f"{name}-release",
             release_name="aws-load-balancer-controller",
-            chart="aws-load-balancer-controller",
-            version=versions.LOAD_BALANCER_CONTROLLER_CHART,
-            repo=versions.EKS_CHARTS_REPO,
+            chart=versions.LOAD_BALANCER_CONTROLLER,
             namespace=NAMESPACE,
             values=release_values(args, role.role_arn),
             mirror=args.chart_mirror,

@@ -61,9 +61,7 @@ class MetricsServer(pulumi.ComponentResource):
         chart_release(
             f"{name}-release",
             release_name="metrics-server",
-            chart="metrics-server",
-            version=versions.METRICS_SERVER_CHART,
-            repo=versions.METRICS_SERVER_HELM_REPO,
+            chart=versions.METRICS_SERVER,
             namespace=NAMESPACE,
             values=release_values(args),
             mirror=args.chart_mirror,

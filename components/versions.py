@@ -5,6 +5,19 @@ Bumping a version is a one-line change here, reviewed in the PR preview.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An upstream Helm chart at its pinned version: what `helm pull` and a helm.v3.Release need."""
+
+    name: str
+    repository: str
+    """https:// chart repository or oci:// registry path."""
+    version: str
+
+
 # Amazon Linux 2023 is the EKS-optimised AMI family for 1.33+ (AL2 stops at 1.32).
 DEFAULT_AMI_TYPE = "AL2023_x86_64_STANDARD"
 GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA"
@@ -12,7 +25,7 @@ GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA"
 # ---- Argo Workflows -------------------------------------------------------------------------
 ARGO_HELM_REPO = "https://argoproj.github.io/argo-helm"
 # Chart 2.0.4 (Aug 2026); its appVersion pins the controller, server and executor images.
-ARGO_WORKFLOWS_CHART = "2.0.4"
+ARGO_WORKFLOWS = Chart("argo-workflows", ARGO_HELM_REPO, "2.0.4")
 # Default image of the run-code and fan-out WorkflowTemplates.
 RUN_CODE_IMAGE = "python:3.11.14-slim-bookworm"
 
@@ -20,7 +33,7 @@ RUN_CODE_IMAGE = "python:3.11.14-slim-bookworm"
 # Chart 2.41.0 = controller v1.9.0, the newest chart we could verify
 # (the offline mirror ../shared/charts holds it). The chart installs the CRDs itself
 # (`installCRDs`), so a bump upgrades them with the release.
-ARGO_ROLLOUTS_CHART = "2.41.0"
+ARGO_ROLLOUTS = Chart("argo-rollouts", ARGO_HELM_REPO, "2.41.0")
 
 # ---- cluster add-ons (issue 5): AWS Load Balancer Controller, cluster-autoscaler, metrics-server ----
 EKS_CHARTS_REPO = "https://aws.github.io/eks-charts"
@@ -28,7 +41,7 @@ EKS_CHARTS_REPO = "https://aws.github.io/eks-charts"
 # in components/load_balancer_controller.py. The 3.x charts (3.5.0, Aug 2026) need that policy
 # re-checked against upstream before a bump. Helm never upgrades CRDs: apply the chart's crds/
 # (TargetGroupBinding, IngressClassParams) by hand when bumping.
-LOAD_BALANCER_CONTROLLER_CHART = "1.17.1"
+LOAD_BALANCER_CONTROLLER = Chart("aws-load-balancer-controller", EKS_CHARTS_REPO, "1.17.1")
 LOAD_BALANCER_CONTROLLER_IMAGE = "public.ecr.aws/eks/aws-load-balancer-controller"
 LOAD_BALANCER_CONTROLLER_TAG = "v2.17.1"
 
@@ -38,15 +51,15 @@ CLUSTER_AUTOSCALER_IMAGE = "registry.k8s.io/autoscaling/cluster-autoscaler"
 # Each chart is the newest found whose appVersion is that minor; the tag is the minor's newest patch
 # on registry.k8s.io (v1.33.5, v1.34.4, v1.35.1 promoted July 2026).
 CLUSTER_AUTOSCALER_BY_KUBERNETES_VERSION = {
-    "1.33": ("9.51.0", "v1.33.5"),
-    "1.34": ("9.53.0", "v1.34.4"),
-    "1.35": ("9.59.0", "v1.35.1"),
+    "1.33": (Chart("cluster-autoscaler", AUTOSCALER_HELM_REPO, "9.51.0"), "v1.33.5"),
+    "1.34": (Chart("cluster-autoscaler", AUTOSCALER_HELM_REPO, "9.53.0"), "v1.34.4"),
+    "1.35": (Chart("cluster-autoscaler", AUTOSCALER_HELM_REPO, "9.59.0"), "v1.35.1"),
 }
 
 METRICS_SERVER_HELM_REPO = "https://kubernetes-sigs.github.io/metrics-server/"
 # Chart 3.13.1 = metrics-server v0.8.1 (June 2026): supports every Kubernetes version the stacks
 # allow (1.33-1.35) and kind. Chart 3.14.0 (v0.9.0, Aug 2026) targets Kubernetes 1.34+ only.
-METRICS_SERVER_CHART = "3.13.1"
+METRICS_SERVER = Chart("metrics-server", METRICS_SERVER_HELM_REPO, "3.13.1")
 METRICS_SERVER_IMAGE = "registry.k8s.io/metrics-server/metrics-server"
 METRICS_SERVER_TAG = "v0.8.1"
 # ---- end of cluster add-ons ------------------------------------------------------------------
@@ -56,3 +69,25 @@ METRICS_SERVER_TAG = "v0.8.1"
 # needs a fresh data volume or pg_upgrade: PostgreSQL does not open another major's data files.
 LOCAL_POSTGRES_IMAGE = "postgres"
 LOCAL_POSTGRES_TAG = "17.6-bookworm"
+
+# ---- the charts as a whole: what `make setup` fetches, and where offline sources differ --------
+
+
+def pinned_charts(kubernetes_versions: tuple[str, ...] = ("1.34",)) -> tuple[Chart, ...]:
+    """Every upstream chart a stack on these Kubernetes minors installs (default: the committed stacks').
+
+    `make setup` fetches these into build/charts (offline/charts.py) for the tests, `make diff` and
+    `make e2e`; the cluster-autoscaler charts of the other minors are fetched only where a stack
+    pins that minor.
+    """
+    autoscalers = tuple(dict.fromkeys(CLUSTER_AUTOSCALER_BY_KUBERNETES_VERSION[v][0] for v in kubernetes_versions))
+    return (ARGO_WORKFLOWS, ARGO_ROLLOUTS, LOAD_BALANCER_CONTROLLER, *autoscalers, METRICS_SERVER)
+
+
+# Where no chart source reachable offline holds the pin, the version taken instead, by chart name.
+# The only one today: the offline mirror (../shared/charts, see its README) holds argo-workflows
+# 1.0.18 (app v4.0.6), older than the 2.0.4 pinned for real deployments. Where the upstream
+# repository is reachable (GitHub's runners), the pin itself is fetched and rendered. Everything
+# that renders or installs a chart says when it used a substitute: `make setup`, the test summary,
+# `make diff`'s header, and the e2e stack (which overrides chartMirror.versions with it).
+OFFLINE_SUBSTITUTES: dict[str, str] = {"argo-workflows": "1.0.18"}

@@ -27,15 +27,12 @@ from typing import Any
 import yaml
 from pulumi import automation as auto
 
+from e2e.chart_repo import cached_versions
 from e2e.engine import engine_env
 from e2e.paths import REPO_ROOT, cache_dir
 
 PROJECT = "eks-platform"
 NAMESPACE = "eks-platform"
-# The e2e mirror (../shared/charts) holds argo-workflows 1.0.18; the program pins a newer chart
-# for real deployments (components/versions.py). The e2e stack overrides the version, and only
-# this one: every other mirrored chart is the pinned version.
-MIRRORED_ARGO_WORKFLOWS = "1.0.18"
 
 
 def e2e_overrides(context: str, chart_repository: str) -> dict[str, Any]:
@@ -43,8 +40,11 @@ def e2e_overrides(context: str, chart_repository: str) -> dict[str, Any]:
     return {
         # The harness's control plane instead of a kind cluster.
         "existingCluster": {"kubeconfigContext": context},
-        # CI reaches no chart repository: the real upstream charts, served on loopback.
-        "chartMirror": {"url": chart_repository, "versions": {"argo-workflows": MIRRORED_ARGO_WORKFLOWS}},
+        # CI reaches no chart repository: the chart cache (the real upstream charts the offline
+        # tests render), served on loopback. Where the cache holds an offline substitute instead
+        # of the pin (argo-workflows offline: components/versions.py OFFLINE_SUBSTITUTES), the
+        # stack installs that version; every other chart is the pinned version.
+        "chartMirror": {"url": chart_repository, "versions": cached_versions()},
         # The harness has the two node groups of an AWS stack (kind has one unlabelled node):
         # describing them makes the stack pin Argo to PROTO-INFERENCE-NG, which the run checks.
         "nodeGroups": {

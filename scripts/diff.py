@@ -8,8 +8,9 @@ and for the working tree it
 2. takes each `helm.v3.Release` the program declares — chart, version, repository, namespace,
    `valueYamlFiles` and `values`, exactly the Release's inputs — and renders it with the pinned
    `tools/bin/helm template --kube-version <the stack's kubernetesVersion>`: the local chart
-   (charts/django) from that tree, an upstream chart from `--charts-dir` (`<name>-<version>.tgz`,
-   default ../shared/charts) or, when the mirror lacks the chart, from its repository;
+   (charts/django) from that tree, an upstream chart from the chart cache (build/charts, filled by
+   `make setup` from CHARTS_DIR / CHARTS_MIRROR, ../shared/charts or its repository: see
+   offline/charts.py; a version the cache lacks, such as BASE's older pin, is fetched the same way);
 3. prints a unified diff per Kubernetes object, headed `kind/namespace/name`.
 
 Secrets are compared but never printed: a changed, added or removed Secret is reported with the
@@ -24,6 +25,7 @@ import argparse
 import contextlib
 import difflib
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -36,13 +38,27 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-HELM = ROOT / "tools" / "bin" / "helm"
-DEFAULT_CHARTS_DIR = ROOT.parent / "shared" / "charts"
+
+
+def _module_of_this_tree(relative: str) -> ModuleType:
+    """A module of the tree this file belongs to, by path: BASE's tree may have other (or no) modules of that name."""
+    name = f"_make_diff_{Path(relative).stem}"
+    spec = importlib.util.spec_from_file_location(name, ROOT / relative)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[name] = module  # dataclasses resolve annotations through sys.modules
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+chart_cache = _module_of_this_tree("offline/charts.py")
+OFFLINE_SUBSTITUTES: dict[str, str] = _module_of_this_tree("components/versions.py").OFFLINE_SUBSTITUTES
+HELM = chart_cache.HELM
 RELEASE_TYPE = "kubernetes:helm.sh/v3:Release"
 HOOK_ANNOTATION = "helm.sh/hook"
 NO_CHANGES = "no changes"
@@ -104,36 +120,27 @@ def kubernetes_version(tree: Path, stack: str) -> str:
     return f"{version}.0"
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", version.split("-")[0]))
+def chart_source(chart: str, version: str, repo: str, tree: Path, charts: Path, helm: Path) -> ChartSource:
+    """The local chart from `tree`, else the chart cache's `<name>-<version>.tgz` (fetched if missing).
 
-
-def chart_source(chart: str, version: str, repo: str, tree: Path, charts_dir: Path | None) -> ChartSource:
-    """The local chart from `tree`, else the mirror's `<name>-<version>.tgz`, else its repository.
-
-    A mirror holding another version of the chart is used anyway, and said so: reviewing the
-    program's values against a nearby chart beats not reviewing them (the argo-workflows pin is
-    2.0.4, the offline mirror holds 1.0.18).
+    Where no source holds the version, the cache holds the chart's OFFLINE_SUBSTITUTES version
+    (components/versions.py): reviewing the program's values against a nearby chart beats not
+    reviewing them, and the header says so.
     """
     if (tree / chart / "Chart.yaml").is_file():
         return ChartSource(str(tree / chart), (), version or "local")
     name = chart.rstrip("/").rsplit("/", 1)[-1]
-    if charts_dir is not None and charts_dir.is_dir():
-        exact = charts_dir / f"{name}-{version}.tgz"
-        if exact.is_file():
-            return ChartSource(str(exact), (), version)
-        held = sorted(
-            (p.name.removeprefix(f"{name}-").removesuffix(".tgz"), p)
-            for p in charts_dir.glob(f"{name}-[0-9]*.tgz")
-            if re.fullmatch(r"\d+\.\d+\.\d+([-+][\w.-]+)?", p.name.removeprefix(f"{name}-").removesuffix(".tgz"))
+    upstream = repo or chart.rstrip("/").rsplit("/", 1)[0]  # an oci:// mirror names the chart in its reference
+    try:
+        got = chart_cache.obtain(
+            name, version, upstream, substitute=OFFLINE_SUBSTITUTES.get(name), cache=charts, helm=helm
         )
-        if held:
-            found, path = max(held, key=lambda item: _version_key(item[0]))
-            note = f"{name}: the pinned {version} is not in {charts_dir}; rendered its {found} instead"
-            return ChartSource(str(path), (), found, note)
-    if chart.startswith("oci://"):
-        return ChartSource(chart, ("--version", version), version, f"{name}: pulled from {chart}")
-    return ChartSource(name, ("--repo", repo, "--version", version), version, f"{name}: pulled from {repo}")
+    except chart_cache.ChartUnavailableError as error:
+        raise SystemExit(f"make diff: {error}") from None
+    note = ""
+    if got.substituted:
+        note = f"{name}: the pinned {version} is in no chart source; rendered its offline substitute {got.version} ({got.source})"
+    return ChartSource(str(got.path), (), got.version, note)
 
 
 def _value_files(release: Mapping[str, Any], tree: Path) -> list[Path]:
@@ -325,9 +332,7 @@ def cached_program_releases(tree: Path, stack: str, cache_dir: Path | None) -> l
     return releases
 
 
-def render_tree(
-    tree: Path, stack: str, charts_dir: Path | None, helm: Path, cache_dir: Path | None = None
-) -> dict[str, Any]:
+def render_tree(tree: Path, stack: str, charts: Path, helm: Path, cache_dir: Path | None = None) -> dict[str, Any]:
     """Every rendered object of every release of `stack` in `tree` (run with cwd and sys.path = tree)."""
     with contextlib.redirect_stdout(sys.stderr):  # the program's prints must not corrupt the JSON
         releases = cached_program_releases(tree, stack, cache_dir)
@@ -335,7 +340,7 @@ def render_tree(
     rendered: dict[str, Any] = {"kubeVersion": kube_version, "releases": [], "objects": {}}
     for release in sorted(releases, key=lambda r: r["name"]):
         repo = (release.get("repositoryOpts") or {}).get("repo", "")
-        source = chart_source(release["chart"], release.get("version") or "", repo, tree, charts_dir)
+        source = chart_source(release["chart"], release.get("version") or "", repo, tree, charts, helm)
         rendered["releases"].append(
             {
                 "name": release["name"],
@@ -437,13 +442,11 @@ def compare(base: dict[str, Any], head: dict[str, Any], base_label: str) -> list
     return [*lines, ", ".join(f"{n} {what}" for what, n in counts.items())]
 
 
-def header(
-    stack: str, base_label: str, base: dict[str, Any], head: dict[str, Any], charts_dir: Path | None
-) -> list[str]:
+def header(stack: str, base_label: str, base: dict[str, Any], head: dict[str, Any], charts: Path) -> list[str]:
     """What was compared: stack, Kubernetes version, each release's chart, and every substitution."""
     lines = [
         f"# make diff: stack {stack}, {base_label} -> working tree "
-        f"(helm template --kube-version {head['kubeVersion']}; charts from {charts_dir or 'their repositories'})"
+        f"(helm template --kube-version {head['kubeVersion']}; upstream charts from the cache {chart_cache.display(charts)})"
     ]
     if base["kubeVersion"] != head["kubeVersion"]:
         lines.append(f"#   kubeVersion: {base['kubeVersion']} -> {head['kubeVersion']}")
@@ -464,12 +467,10 @@ def header(
 # ---- the two trees ----------------------------------------------------------------------------------------------
 
 
-def render_in_subprocess(
-    tree: Path, stack: str, charts_dir: Path | None, helm: Path, cache_dir: Path | None
-) -> dict[str, Any]:
+def render_in_subprocess(tree: Path, stack: str, charts: Path, helm: Path, cache_dir: Path | None) -> dict[str, Any]:
     """`render_tree` of `tree`, in a fresh interpreter whose cwd and import path are that tree."""
     command = [sys.executable, str(Path(__file__).resolve()), stack, "--render-only", str(tree)]
-    command += ["--helm", str(helm), "--charts-dir", str(charts_dir or ""), "--cache-dir", str(cache_dir or "")]
+    command += ["--helm", str(helm), "--charts-cache", str(charts), "--cache-dir", str(cache_dir or "")]
     env = {**os.environ, "PYTHONPATH": str(tree), "PULUMI_SKIP_UPDATE_CHECK": "true"}
     result = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -500,15 +501,15 @@ def checked_out(root: Path, ref: str) -> Iterator[tuple[Path, str]]:
 
 
 def render_both(
-    base_tree: Path, head_tree: Path, stack: str, charts_dir: Path | None, helm: Path, cache_dir: Path | None
+    base_tree: Path, head_tree: Path, stack: str, charts: Path, helm: Path, cache_dir: Path | None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both renderings: one after the other when they share a program run (the second reuses it), else at once."""
     if cache_dir is not None and program_fingerprint(base_tree, stack) == program_fingerprint(head_tree, stack):
-        base = render_in_subprocess(base_tree, stack, charts_dir, helm, cache_dir)
-        return base, render_in_subprocess(head_tree, stack, charts_dir, helm, cache_dir)
+        base = render_in_subprocess(base_tree, stack, charts, helm, cache_dir)
+        return base, render_in_subprocess(head_tree, stack, charts, helm, cache_dir)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        base_job = pool.submit(render_in_subprocess, base_tree, stack, charts_dir, helm, cache_dir)
-        head_job = pool.submit(render_in_subprocess, head_tree, stack, charts_dir, helm, cache_dir)
+        base_job = pool.submit(render_in_subprocess, base_tree, stack, charts, helm, cache_dir)
+        head_job = pool.submit(render_in_subprocess, head_tree, stack, charts, helm, cache_dir)
         return base_job.result(), head_job.result()
 
 
@@ -517,16 +518,15 @@ def diff(
     base_ref: str,
     *,
     root: Path = ROOT,
-    charts_dir: Path | None = DEFAULT_CHARTS_DIR,
+    charts: Path = chart_cache.CACHE,
     helm: Path = HELM,
     cache_dir: Path | None = None,
 ) -> str:
     """The whole report for `stack`: BASE (a git ref of `root`) against `root`'s working tree."""
-    charts_dir = charts_dir if charts_dir and charts_dir.is_dir() else None
     with checked_out(root, base_ref) as (base_tree, commit):
-        base, head = render_both(base_tree, root, stack, charts_dir, helm, cache_dir)
+        base, head = render_both(base_tree, root, stack, charts, helm, cache_dir)
     label = f"{base_ref} ({commit[:12]})"
-    return "\n".join([*header(stack, label, base, head, charts_dir), "", *compare(base, head, label)]) + "\n"
+    return "\n".join([*header(stack, label, base, head, charts), "", *compare(base, head, label)]) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -534,9 +534,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stack", nargs="?", help="the stack to compare (dev, prod, local)")
     parser.add_argument("--base", default="origin/main", help="git ref to compare against (default origin/main)")
     parser.add_argument(
-        "--charts-dir",
-        default=str(DEFAULT_CHARTS_DIR),
-        help="directory of <chart>-<version>.tgz upstream charts (default ../shared/charts); '' = chart repositories",
+        "--charts-cache",
+        default=str(chart_cache.CACHE),
+        help="the upstream chart cache (default build/charts; sources: CHARTS_DIR, CHARTS_MIRROR, ../shared/charts, "
+        "the chart's repository)",
     )
     parser.add_argument("--helm", default=str(HELM), help="helm binary (default tools/bin/helm, the pinned one)")
     parser.add_argument(
@@ -549,7 +550,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.stack:
         parser.error("the stack is required, e.g. scripts/diff.py dev --base origin/main")
-    charts_dir = Path(args.charts_dir).resolve() if args.charts_dir else None
+    charts = Path(args.charts_cache).resolve()
     helm = Path(args.helm).resolve()
     cache_dir = Path(args.cache_dir).resolve() if args.cache_dir else None
     if not helm.is_file():
@@ -560,10 +561,10 @@ def main(argv: list[str] | None = None) -> int:
         here = Path(__file__).resolve().parent
         sys.path[:] = [str(tree), *(p for p in sys.path if Path(p or ".").resolve() not in (here, tree))]
         os.chdir(tree)
-        json.dump(render_tree(tree, args.stack, charts_dir, helm, cache_dir), sys.stdout)
+        json.dump(render_tree(tree, args.stack, charts, helm, cache_dir), sys.stdout)
         return 0
 
-    report = diff(args.stack, args.base, charts_dir=charts_dir, helm=helm, cache_dir=cache_dir)
+    report = diff(args.stack, args.base, charts=charts, helm=helm, cache_dir=cache_dir)
     sys.stdout.write(report)
     return 2 if args.detailed_exitcode and not report.rstrip().endswith(NO_CHANGES) else 0
 

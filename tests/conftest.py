@@ -8,9 +8,24 @@ from typing import Any
 
 import pytest
 
+from components import versions
+from offline import charts
 from offline.runner import ProgramRun, run_program, stack_config
 
 STACKS = ("dev", "prod", "local")
+
+
+def pytest_report_header() -> list[str]:
+    """Which version of each upstream chart the chart tests render, and where it came from."""
+    lines = ["upstream charts the tests render (build/charts, `make charts`):"]
+    for chart in versions.pinned_charts():
+        try:
+            lines.append(f"  {charts.cached(chart.name, chart.version).describe()}")
+        except FileNotFoundError as error:
+            lines.append(f"  {error}")
+    return lines
+
+
 _RUNS: dict[str, ProgramRun] = {}
 
 

@@ -1,8 +1,11 @@
-"""Render the real upstream charts (../shared/charts, see its README) with the program's values.
+"""Render the real upstream charts with the program's values, from the chart cache (offline/charts.py).
 
-The packaged versions there can differ from the versions the program pins (argo-workflows: the
-mirror holds 1.0.18, the program pins components/versions.py's ARGO_WORKFLOWS_CHART); a test that
-renders one checks the program's values against that chart's templates, not the pin itself.
+`make setup` fetched every pinned chart into build/charts from the first source that has it
+(CHARTS_DIR / CHARTS_MIRROR, ../shared/charts, the upstream repository). Where no source holds
+the pin, the cache holds `components/versions.py`'s OFFLINE_SUBSTITUTES version instead
+(argo-workflows: 1.0.18 offline, the pin 2.0.4 where the upstream repository is reachable); a
+test that renders a chart then checks the program's values against that chart's templates, and
+the session summary lists which version each render used (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -15,22 +18,39 @@ from typing import Any
 
 import yaml
 
+from components import versions
+from offline import charts
+
 ROOT = Path(__file__).resolve().parent.parent
-HELM = ROOT / "tools" / "bin" / "helm"
-MIRROR = ROOT.parent / "shared" / "charts"
+HELM = charts.HELM
 KUBE_VERSION = "1.34.0"
+RENDERED: dict[str, charts.Fetched] = {}
+"""Every chart rendered in this test process, by name (the session summary reports them)."""
 
 
-def packaged(chart: str) -> Path:
-    """The one .tgz of `chart` in the mirror (../shared/charts beside the checkout, as CI lays it)."""
-    found = sorted(MIRROR.glob(f"{chart}-[0-9]*.tgz"))
+def pinned(name: str) -> versions.Chart:
+    """The pin of an upstream chart the committed stacks install."""
+    found = [chart for chart in versions.pinned_charts() if chart.name == name]
     if len(found) != 1:
-        raise FileNotFoundError(f"expected one {chart}-<version>.tgz in {MIRROR}, found {[p.name for p in found]}")
+        raise KeyError(f"{name} is not one of the pinned charts: {[c.name for c in versions.pinned_charts()]}")
     return found[0]
 
 
+def fetched(name: str) -> charts.Fetched:
+    """The cached chart `name` (the pin, or its offline substitute), fetched if `make setup` has not."""
+    chart = pinned(name)
+    got = charts.obtain(chart.name, chart.version, chart.repository, substitute=versions.OFFLINE_SUBSTITUTES.get(name))
+    RENDERED[name] = got
+    return got
+
+
+def packaged(name: str) -> Path:
+    """The .tgz of `name` in the chart cache."""
+    return fetched(name).path
+
+
 def render(chart: str, values: dict[str, Any], *, namespace: str, release: str | None = None) -> list[dict[str, Any]]:
-    """`helm template` of the mirrored chart with `values`: every object, hooks and CRDs included."""
+    """`helm template` of the cached chart with `values`: every object, hooks and CRDs included."""
     with tempfile.NamedTemporaryFile("w", suffix=".json") as values_file:
         json.dump(values, values_file)
         values_file.flush()

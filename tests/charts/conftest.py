@@ -70,7 +70,7 @@ def strategy_type(values: Path) -> str:
 # ---- Argo Rollouts objects: validated against the CRDs of the argo-rollouts chart ----------------
 
 ARGO_GROUP = "argoproj.io"
-# The chart the platform installs the Argo Rollouts controller from (../shared/charts, see its README).
+# The chart the platform installs the Argo Rollouts controller from (the chart cache, offline/charts.py).
 ARGO_ROLLOUTS_CHART = "argo-rollouts"
 # A template line that is only a Helm directive ({{- if .Values.installCRDs }}, {{- end }}, ...).
 _HELM_DIRECTIVE_LINE = re.compile(r"^\s*\{\{.*\}\}\s*$")

@@ -1,6 +1,6 @@
 """ArgoRollouts: pinned chart in its own namespace, system group, non-root, PDB in prod, CRDs kept.
 
-The second half renders the real argo-rollouts chart (../shared/charts, the pinned 2.41.0) with
+The second half renders the real argo-rollouts chart (the chart cache, the pinned 2.41.0) with
 the component's values: the value keys are the chart's, not guesses.
 """
 
@@ -39,8 +39,10 @@ def test_release_is_the_pinned_official_chart_in_its_own_namespace() -> None:
     records = build()
     release = release_of(records)
     assert release["chart"] == "argo-rollouts"
-    assert release["version"] == versions.ARGO_ROLLOUTS_CHART == "2.41.0"
-    assert release["repositoryOpts"]["repo"] == versions.ARGO_HELM_REPO == "https://argoproj.github.io/argo-helm"
+    assert release["version"] == versions.ARGO_ROLLOUTS.version == "2.41.0"
+    assert (
+        release["repositoryOpts"]["repo"] == versions.ARGO_ROLLOUTS.repository == "https://argoproj.github.io/argo-helm"
+    )
     assert release["namespace"] == NAMESPACE == "argo-rollouts"
     assert release["skipAwait"] is False and release["atomic"] is True and release["cleanupOnFail"] is True
     [namespace] = [r for r in records if r.type == "kubernetes:core/v1:Namespace"]
@@ -90,7 +92,7 @@ def test_crds_are_installed_and_kept_on_uninstall_and_the_dashboard_is_off() -> 
 
 def test_the_mirror_is_respected() -> None:
     http = release_of(build(chart_mirror=ChartMirror(url="https://charts.internal.example")))
-    assert (http["chart"], http["version"]) == ("argo-rollouts", versions.ARGO_ROLLOUTS_CHART)
+    assert (http["chart"], http["version"]) == ("argo-rollouts", versions.ARGO_ROLLOUTS.version)
     assert http["repositoryOpts"]["repo"] == "https://charts.internal.example"
     oci = "oci://123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/charts"
     pinned = release_of(build(chart_mirror=ChartMirror(url=oci, versions={"argo-rollouts": "2.40.2"})))
@@ -112,7 +114,7 @@ def objects(replicas: int, kind: str) -> list[dict[str, Any]]:
 
 
 def test_the_mirror_holds_the_pinned_chart() -> None:
-    assert upstream_charts.packaged("argo-rollouts").name == f"argo-rollouts-{versions.ARGO_ROLLOUTS_CHART}.tgz"
+    assert upstream_charts.packaged("argo-rollouts").name == f"argo-rollouts-{versions.ARGO_ROLLOUTS.version}.tgz"
 
 
 @pytest.mark.parametrize("replicas", [1, 2])

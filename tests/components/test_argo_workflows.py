@@ -51,8 +51,8 @@ def test_chart_is_pinned(dev: ProgramRun) -> None:
     from components import versions
 
     release = argo_release(dev).plain
-    assert release["version"] == versions.ARGO_WORKFLOWS_CHART
-    assert release["repositoryOpts"]["repo"] == versions.ARGO_HELM_REPO
+    assert release["version"] == versions.ARGO_WORKFLOWS.version
+    assert release["repositoryOpts"]["repo"] == versions.ARGO_WORKFLOWS.repository
 
 
 def test_crds_come_with_the_release_and_nothing_downloads_them(aws_stack: ProgramRun) -> None:

@@ -11,13 +11,7 @@ from components.helm_release import ChartMirror
 from offline.runner import ProgramError, ProgramRun, run_program
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
-UPSTREAM = {
-    "argo-rollouts": (versions.ARGO_HELM_REPO, versions.ARGO_ROLLOUTS_CHART),
-    "argo-workflows": (versions.ARGO_HELM_REPO, versions.ARGO_WORKFLOWS_CHART),
-    "aws-load-balancer-controller": (versions.EKS_CHARTS_REPO, versions.LOAD_BALANCER_CONTROLLER_CHART),
-    "cluster-autoscaler": (versions.AUTOSCALER_HELM_REPO, versions.CLUSTER_AUTOSCALER_BY_KUBERNETES_VERSION["1.34"][0]),
-    "metrics-server": (versions.METRICS_SERVER_HELM_REPO, versions.METRICS_SERVER_CHART),
-}
+UPSTREAM = {chart.name: (chart.repository, chart.version) for chart in versions.pinned_charts()}
 
 
 def releases(run: ProgramRun) -> dict[str, dict[str, Any]]:
@@ -51,7 +45,7 @@ def test_an_oci_mirror_names_the_chart_by_reference_and_a_version_override_appli
     assert found["argo-workflows"]["chart"] == f"{mirror}/argo-workflows"
     assert found["argo-workflows"]["version"] == "1.0.18"
     assert not found["argo-workflows"].get("repositoryOpts")
-    assert found["metrics-server"]["version"] == versions.METRICS_SERVER_CHART
+    assert found["metrics-server"]["version"] == versions.METRICS_SERVER.version
 
 
 @pytest.mark.parametrize(
@@ -69,5 +63,17 @@ def test_a_bad_mirror_is_refused(dev_config: dict[str, Any], mirror: dict[str, A
 
 
 def test_mirror_source_rules() -> None:
-    assert ChartMirror().source("x", "1.0.0", "https://up") == ("x", "1.0.0", "https://up")
-    assert ChartMirror(url="http://127.0.0.1:8879").source("x", "1.0.0", None) == ("x", "1.0.0", None)
+    chart = versions.Chart("x", "https://up", "1.0.0")
+    assert ChartMirror().source(chart) == ("x", "1.0.0", "https://up")
+    assert ChartMirror(url="http://127.0.0.1:8879").source(chart) == ("x", "1.0.0", "http://127.0.0.1:8879")
+    assert ChartMirror(url="oci://r/charts/", versions={"x": "0.9.0"}).source(chart) == (
+        "oci://r/charts/x",
+        "0.9.0",
+        None,
+    )
+
+
+def test_every_upstream_chart_the_stacks_install_is_in_the_pinned_list(any_stack: ProgramRun) -> None:
+    """The list make setup fetches (and the tests render) covers every upstream chart a committed stack installs."""
+    installed = {(r["chart"], r["version"]) for r in releases(any_stack).values() if r["chart"] != "charts/django"}
+    assert installed <= {(chart.name, chart.version) for chart in versions.pinned_charts()}

@@ -119,7 +119,7 @@ def test_chart_and_image_match_the_clusters_kubernetes_minor(minor: str) -> None
     release = one(records, "kubernetes:helm.sh/v3:Release").inputs
     chart, tag = versions.CLUSTER_AUTOSCALER_BY_KUBERNETES_VERSION[minor]
     assert release["chart"] == "cluster-autoscaler"
-    assert release["version"] == chart
+    assert release["version"] == chart.version
     assert (
         release["repositoryOpts"]["repo"] == versions.AUTOSCALER_HELM_REPO == "https://kubernetes.github.io/autoscaler"
     )

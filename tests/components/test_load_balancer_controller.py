@@ -103,7 +103,7 @@ def test_policy_fits_the_inline_role_policy_quota() -> None:
 def test_release_is_the_pinned_chart_from_eks_charts() -> None:
     release = one(build()[0], "kubernetes:helm.sh/v3:Release").inputs
     assert release["chart"] == "aws-load-balancer-controller"
-    assert release["version"] == versions.LOAD_BALANCER_CONTROLLER_CHART
+    assert release["version"] == versions.LOAD_BALANCER_CONTROLLER.version
     assert release["repositoryOpts"]["repo"] == versions.EKS_CHARTS_REPO == "https://aws.github.io/eks-charts"
     assert release["namespace"] == "kube-system"
     assert release["values"]["image"] == {

@@ -25,8 +25,8 @@ def release_of(records: list) -> dict[str, Any]:
 def test_release_is_the_pinned_official_chart() -> None:
     release = release_of(build())
     assert release["chart"] == "metrics-server"
-    assert release["version"] == versions.METRICS_SERVER_CHART
-    assert release["repositoryOpts"]["repo"] == versions.METRICS_SERVER_HELM_REPO
+    assert release["version"] == versions.METRICS_SERVER.version
+    assert release["repositoryOpts"]["repo"] == versions.METRICS_SERVER.repository
     assert release["repositoryOpts"]["repo"] == "https://kubernetes-sigs.github.io/metrics-server/"
     assert release["namespace"] == "kube-system"
     assert release["values"]["image"] == {

@@ -23,11 +23,13 @@ from typing import Any
 import pytest
 import yaml
 
+from components import versions
+from offline import charts
 from tests import upstream_charts
 
 ROOT = Path(__file__).resolve().parents[2]
 HELM = ROOT / "tools" / "bin" / "helm"
-CHARTS = upstream_charts.MIRROR
+CHARTS = charts.CACHE  # the project's chart cache: the throwaway copy's own build/charts is empty
 DEV_VALUES = "charts/django/environments/values.dev.yaml"
 BASE = "BASE"
 
@@ -189,7 +191,7 @@ def test_a_hook_object_is_marked(base: dict[str, Any], repo: Path, cache: Path) 
 
 def run_command(repo: Path, cache: Path, base_ref: str) -> str:
     command = [sys.executable, str(repo / "scripts" / "diff.py"), "dev", "--base", base_ref]
-    command += ["--charts-dir", str(CHARTS), "--helm", str(HELM), "--cache-dir", str(cache)]
+    command += ["--charts-cache", str(CHARTS), "--helm", str(HELM), "--cache-dir", str(cache)]
     return subprocess.run(command, cwd=repo, capture_output=True, text=True, check=True).stdout
 
 
@@ -198,7 +200,12 @@ def test_an_unchanged_tree_prints_no_changes(base: dict[str, Any], repo: Path, c
     report = run_command(repo, cache, "HEAD")
     assert report.rstrip().splitlines()[-1] == "no changes"
     assert "# make diff: stack dev, HEAD (" in report and "--kube-version 1.34.0" in report
-    assert "note: argo-workflows: the pinned 2.0.4 is not in" in report and "rendered its 1.0.18 instead" in report
+    workflows = upstream_charts.fetched("argo-workflows")
+    substituted = f"note: argo-workflows: the pinned {versions.ARGO_WORKFLOWS.version} is in no chart source"
+    # said exactly when the cache holds a substitute (offline), and never where the pin itself was fetched
+    assert (substituted in report) == workflows.substituted
+    if workflows.substituted:
+        assert f"rendered its offline substitute {versions.OFFLINE_SUBSTITUTES['argo-workflows']}" in report
 
 
 def test_the_base_runs_its_own_program_and_objects_on_one_side_are_added(
