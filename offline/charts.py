@@ -41,6 +41,10 @@ CACHE = ROOT / "build" / "charts"
 HELM = ROOT / "tools" / "bin" / "helm"
 SHARED = ROOT.parent / "shared" / "charts"
 MANIFEST = "manifest.json"
+HINT = (
+    "Set CHARTS_DIR (a folder of <chart>-<version>.tgz) or CHARTS_MIRROR (an http(s):// chart repository or an "
+    "oci:// registry path) to a source that holds it, or run where the upstream repositories are reachable."
+)
 EXPLICIT = ("CHARTS_DIR=", "CHARTS_MIRROR=")
 """Labels of the sources a user names (environment variables), as opposed to the ones found."""
 
@@ -158,8 +162,6 @@ def obtain(
         + (f" (nor its offline substitute {substitute})" if substitute and substitute != version else "")
         + ":\n"
         + "\n".join(f"  - {reason}" for reason in reasons)
-        + "\nSet CHARTS_DIR (a folder of <chart>-<version>.tgz) or CHARTS_MIRROR (an http(s):// chart repository "
-        "or oci:// registry) to a source that holds it."
     )
 
 
@@ -309,7 +311,7 @@ def main() -> int:
         for chart in fetch_all(versions.pinned_charts(), versions.OFFLINE_SUBSTITUTES):
             print(f"charts: {chart.describe()}")
     except ChartUnavailableError as error:
-        print(f"make charts: {error}", file=sys.stderr)
+        print(f"make charts: {error}\n{HINT}", file=sys.stderr)
         return 2
     return 0
 

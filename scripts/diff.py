@@ -136,7 +136,7 @@ def chart_source(chart: str, version: str, repo: str, tree: Path, charts: Path, 
             name, version, upstream, substitute=OFFLINE_SUBSTITUTES.get(name), cache=charts, helm=helm
         )
     except chart_cache.ChartUnavailableError as error:
-        raise SystemExit(f"make diff: {error}") from None
+        raise SystemExit(f"make diff: {error}\n{chart_cache.HINT}") from None
     note = ""
     if got.substituted:
         note = f"{name}: the pinned {version} is in no chart source; rendered its offline substitute {got.version} ({got.source})"
