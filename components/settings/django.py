@@ -1,0 +1,95 @@
+"""The Django service: the `django` section (image, hosts, certificate, strategy)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from components.settings.base import SettingError, SettingsModel, certificate_arn
+
+_SENTRY_DSN = re.compile(r"^https://[0-9a-f]{32}@[a-z0-9.-]+(:\d+)?/\d+$")
+
+
+class CanaryStep(SettingsModel):
+    """One step of a canary: shift traffic (setWeight) or wait (pause, forever without a duration)."""
+
+    set_weight: int | None = Field(default=None, ge=0, le=100, description="Percent of traffic to the canary.")
+    pause: dict[str, str | int] | None = Field(default=None, description="{} (until promoted) or {duration: 5m}.")
+
+    @model_validator(mode="after")
+    def _one_action(self) -> CanaryStep:
+        if (self.set_weight is None) == (self.pause is None):
+            raise SettingError("steps", self.model_dump(by_alias=True), "each step is {setWeight: N} or {pause: {...}}")
+        return self
+
+
+class DjangoStrategySettings(SettingsModel):
+    """How a new image replaces the old one (charts/django `strategy`)."""
+
+    type: Literal["", "RollingUpdate", "Recreate", "BlueGreen", "Canary"] = Field(
+        default="", description="'' = Canary in prod, RollingUpdate elsewhere. BlueGreen/Canary need Argo Rollouts."
+    )
+    canary_steps: list[CanaryStep] = Field(
+        default_factory=list, description="Canary only: the steps; [] = the chart's 10% / 50% / 100%."
+    )
+    auto_promotion: bool | None = Field(
+        default=None, description="BlueGreen only: promote without review; unset = the environment's values file."
+    )
+
+    @model_validator(mode="after")
+    def _options_of_its_type(self) -> DjangoStrategySettings:
+        if self.canary_steps and self.type != "Canary":
+            raise SettingError(
+                "canarySteps", "[...]", f"only with type Canary (type is {self.type or 'the default'!r})"
+            )
+        if self.auto_promotion is not None and self.type != "BlueGreen":
+            raise SettingError("autoPromotion", self.auto_promotion, "only with type BlueGreen")
+        return self
+
+
+class DjangoSettings(SettingsModel):
+    """The Django service deployed from charts/django."""
+
+    enabled: bool = Field(default=True, description="Deploy the Django service.")
+    namespace: str = Field(default="django", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", description="Namespace.")
+    image_repository: str = Field(default="", description="Image repository; '' = the stack's ECR repository.")
+    image_tag: str = Field(
+        default="0.1.0", pattern=r"^[\w][\w.-]{0,127}$", description="Image tag (immutable; never latest)."
+    )
+    hosts: list[str] = Field(default_factory=list, description="Public host names (Ingress rules and ALLOWED_HOSTS).")
+    ingress_class_name: str = Field(default="", description="alb, nginx or '' (alb on AWS stacks, none elsewhere).")
+    certificate_arn: str = Field(
+        default="", description="ACM certificate of the ALB's HTTPS listener; required for a public ALB Ingress."
+    )
+    ecr_keep_images: int = Field(default=30, gt=0, description="ECR lifecycle: keep the newest N images.")
+    sentry_dsn: str = Field(
+        default="", description="Sentry DSN (prod only; a DSN is public by Sentry's design, so not a secret)."
+    )
+    strategy: DjangoStrategySettings = Field(
+        default_factory=DjangoStrategySettings, description="Deployment strategy of the app."
+    )
+    in_cluster_database: bool = Field(
+        default=False,
+        description="local only: run PostgreSQL in the cluster, with the credentials of djangoDatabaseUrl.",
+    )
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _certificate(cls, value: str) -> str:
+        return certificate_arn(value, "certificateArn")
+
+    @field_validator("sentry_dsn")
+    @classmethod
+    def _dsn(cls, value: str) -> str:
+        if value and not _SENTRY_DSN.match(value):
+            raise SettingError("sentryDsn", value, "a Sentry DSN, https://<32 hex public key>@<host>/<project id>")
+        return value
+
+    @field_validator("image_tag")
+    @classmethod
+    def _no_latest(cls, tag: str) -> str:
+        if tag == "latest":
+            raise SettingError("imageTag", tag, "an immutable tag (a version or commit SHA), never latest")
+        return tag
