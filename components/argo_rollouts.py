@@ -7,15 +7,16 @@ a Rollout needs the CRDs and the controller wherever it is applied).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as kubernetes
 
 from components import versions
-from components.helm_release import UPSTREAM, ChartMirror, chart_release
+from components.context import ClusterContext
+from components.helm_release import chart_release
 from components.namespace import platform_namespace
+from components.settings import ArgoRolloutsSettings
 
 NAMESPACE = "argo-rollouts"
 # One controller watches every Rollout of the cluster; upstream's own manifests leave it
@@ -37,31 +38,22 @@ CONTAINER_SECURITY_CONTEXT = {
 }
 
 
-@dataclass(frozen=True)
-class ArgoRolloutsArgs:
-    """What the ArgoRollouts component needs."""
+def release_values(ctx: ClusterContext) -> dict[str, Any]:
+    """Helm values of the argo-rollouts chart (keys checked against chart 2.41.0's values.yaml).
 
-    node_selector: dict[str, str] = field(default_factory=dict)
-    """Where the controller runs: the system node group's label; empty on kind."""
-    replicas: int = 1
-    """Controller replicas (leader election: one is active); more than one adds a PodDisruptionBudget."""
-    chart_mirror: ChartMirror = UPSTREAM
-    """Where the upstream chart comes from (the stack's `chartMirror`)."""
-
-
-def release_values(args: ArgoRolloutsArgs) -> dict[str, Any]:
-    """Helm values of the argo-rollouts chart (keys checked against chart 2.41.0's values.yaml)."""
+    One active controller (leader election); prod runs a second replica with a PodDisruptionBudget.
+    """
     return {
         "installCRDs": True,
         # Deleting a CRD deletes every Rollout, and with it every ReplicaSet and pod it owns.
         "keepCRDs": True,
         "controller": {
-            "replicas": args.replicas,
-            "nodeSelector": args.node_selector,
+            "replicas": ctx.replicas,
+            "nodeSelector": ctx.system.node_selector,
             # No tolerations: the controller must never take room on the tainted inference nodes.
             "tolerations": [],
             "resources": RESOURCES,
-            "pdb": {"enabled": True, "minAvailable": 1} if args.replicas > 1 else {"enabled": False},
+            "pdb": {"enabled": True, "minAvailable": 1} if ctx.replicas > 1 else {"enabled": False},
         },
         "podSecurityContext": POD_SECURITY_CONTEXT,
         "containerSecurityContext": CONTAINER_SECURITY_CONTEXT,
@@ -74,21 +66,28 @@ class ArgoRollouts(pulumi.ComponentResource):
     """Argo Rollouts from its official chart, pinned, in its own namespace on the system group."""
 
     namespace: pulumi.Output[str]
+    namespace_name: str = NAMESPACE
     namespace_resource: kubernetes.core.v1.Namespace
 
-    def __init__(self, name: str, args: ArgoRolloutsArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("platform:index:ArgoRollouts", name, None, opts)
-        # deleted with the cluster through the component's own options (no AWS resource here)
-        child = pulumi.ResourceOptions(parent=self)
-        namespace = platform_namespace(f"{name}-ns", NAMESPACE, child)
+    def __init__(
+        self,
+        name: str,
+        settings: ArgoRolloutsSettings,
+        ctx: ClusterContext,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("platform:index:ArgoRollouts", name, None, ctx.component(opts))
+        namespace = platform_namespace(f"{name}-ns", NAMESPACE, ctx.kubernetes(self))
+        # It creates no Service and no Ingress, so it needs no admission webhook of the load
+        # balancer controller: it installs beside it, as soon as the system group has a node.
         chart_release(
             f"{name}-release",
             release_name="argo-rollouts",
             chart=versions.ARGO_ROLLOUTS,
             namespace=NAMESPACE,
-            values=release_values(args),
-            mirror=args.chart_mirror,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace]),
+            values=release_values(ctx),
+            mirror=ctx.chart_mirror,
+            opts=ctx.workload(self, ctx.system, after=[namespace]),
         )
 
         self.namespace_resource = namespace

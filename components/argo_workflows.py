@@ -12,18 +12,25 @@ Workflow and WorkflowTemplate of that kind in the cluster.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as kubernetes
 
 from components import versions
-from components.helm_release import UPSTREAM, ChartMirror, chart_release
+from components.artifact_bucket import ArtifactBucket
+from components.context import ClusterContext
+from components.django_app import DjangoApp
+from components.helm_release import chart_release
 from components.namespace import platform_namespace
+from components.settings import ArgoSettings
 from workflows import TemplateContext, build_templates
+from workflows.django_manage import NAME as DJANGO_MANAGE
 
 WORKFLOW_SERVICE_ACCOUNT = "argo-workflow"
+# hera builds templates from strings; the real Django image (an ECR URL) replaces this at deploy time.
+DJANGO_IMAGE_PLACEHOLDER = "ecr-repository-of-this-stack:django-image"
 SSO_SECRET = "argo-server-sso"
 # Argo's own images run as this user; workflow pods get the project's non-root user instead.
 WORKFLOW_POD_SECURITY = {
@@ -36,60 +43,24 @@ WORKFLOW_POD_SECURITY = {
 
 
 @dataclass(frozen=True)
-class ArgoWorkflowsArgs:
-    """What the ArgoWorkflows component needs."""
+class ArtifactRepository:
+    """The default artifact repository of the workflows: an S3 (or S3-compatible) bucket."""
 
-    namespace: str
-    """Namespace of the controller, the server and the WorkflowTemplates."""
-    node_selector: dict[str, str]
-    """Where everything Argo runs goes: PROTO-INFERENCE-NG's label (empty on a kind cluster)."""
-    tolerations: list[dict[str, str]]
-    """Tolerations of PROTO-INFERENCE-NG's taints, derived from the node group config."""
-    auth_mode: str
-    """Argo server auth mode: client (bearer token) or sso."""
-    server_replicas: int
-    """Argo server replicas; more than one adds a PodDisruptionBudget."""
-    workers: int
-    """Controller workflow workers."""
-    qps: float
-    """Controller Kubernetes API QPS."""
-    burst: int
-    """Controller Kubernetes API burst."""
-    parallelism: int
-    """Most workflows running at once."""
-    workflow_ttl_seconds: int
-    """Finished workflows are deleted after this many seconds."""
-    region: str
-    """AWS region of the artifact bucket."""
-    extra_workflow_namespaces: list[str] = field(default_factory=list)
-    """Other namespaces workflows run in (django-manage runs next to the app's ConfigMap/Secret)."""
-    artifact_bucket: pulumi.Input[str] | None = None
-    """S3 bucket of the default artifact repository; None turns the repository off."""
-    artifact_endpoint: str = "s3.amazonaws.com"
-    """S3 endpoint (an S3-compatible one on stacks without AWS)."""
-    artifact_role_arn: pulumi.Input[str] | None = None
-    """IRSA role of the workflow service account (AWS stacks)."""
-    sso_issuer: str = ""
-    """OIDC issuer when auth_mode is sso."""
-    sso_client_id: pulumi.Input[str] | None = None
-    """OIDC client id (a stack secret) when auth_mode is sso."""
-    sso_client_secret: pulumi.Input[str] | None = None
-    """OIDC client secret (a stack secret) when auth_mode is sso."""
-    ingress_host: str = ""
-    """Expose the server through an Ingress at this host; '' keeps it ClusterIP-only."""
-    ingress_class_name: str = ""
-    """IngressClass for that Ingress."""
-    ingress_scheme: str = "internal"
-    """ALB scheme of that Ingress (class alb): internal or internet-facing."""
-    certificate_arn: str = ""
-    """ACM certificate of the ALB's HTTPS listener (class alb)."""
-    template_context: TemplateContext | None = None
-    """Inputs of the WorkflowTemplates (run-code, django-manage, fan-out); None registers none."""
-    django_image: pulumi.Input[str] | None = None
-    """The Django image when only known at deploy time (an ECR repository URL); it replaces
-    `template_context.django_image`, which then serves as a placeholder."""
-    chart_mirror: ChartMirror = UPSTREAM
-    """Where the upstream chart comes from (the stack's `chartMirror`)."""
+    bucket: pulumi.Input[str]
+    endpoint: str = "s3.amazonaws.com"
+    """An S3-compatible endpoint on stacks without AWS (MinIO)."""
+    role_arn: pulumi.Input[str] | None = None
+    """IRSA role of the workflow service account (the stack's own bucket on AWS)."""
+
+
+def artifact_repository(settings: ArgoSettings, bucket: ArtifactBucket | None) -> ArtifactRepository | None:
+    """The stack's bucket on AWS; an S3-compatible one configured by hand elsewhere; else none."""
+    if bucket is not None:
+        return ArtifactRepository(bucket.bucket_name, role_arn=bucket.role_arn)
+    artifacts = settings.artifacts
+    if artifacts.enabled and artifacts.s3_endpoint:
+        return ArtifactRepository(artifacts.bucket, endpoint=artifacts.s3_endpoint)
+    return None
 
 
 def substitute(value: Any, placeholder: str, replacement: pulumi.Input[str]) -> Any:
@@ -108,7 +79,7 @@ def pinned(node_selector: dict[str, str], tolerations: list[dict[str, str]]) -> 
     return {"nodeSelector": dict(node_selector), "tolerations": [dict(t) for t in tolerations]}
 
 
-def alb_annotations(args: ArgoWorkflowsArgs) -> dict[str, str]:
+def alb_annotations(settings: ArgoSettings) -> dict[str, str]:
     """What the AWS Load Balancer Controller needs to serve the Argo server.
 
     TLS ends at the ALB (the chart's `server.secure` stays false: the server speaks plain HTTP
@@ -116,10 +87,10 @@ def alb_annotations(args: ArgoWorkflowsArgs) -> dict[str, str]:
     the server's own readiness path `/`.
     """
     return {
-        "alb.ingress.kubernetes.io/scheme": args.ingress_scheme,
+        "alb.ingress.kubernetes.io/scheme": settings.ingress_scheme,
         "alb.ingress.kubernetes.io/target-type": "ip",
         "alb.ingress.kubernetes.io/backend-protocol": "HTTP",
-        "alb.ingress.kubernetes.io/certificate-arn": args.certificate_arn,
+        "alb.ingress.kubernetes.io/certificate-arn": settings.certificate_arn,
         "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
         "alb.ingress.kubernetes.io/ssl-redirect": "443",
         "alb.ingress.kubernetes.io/healthcheck-path": "/",
@@ -127,35 +98,53 @@ def alb_annotations(args: ArgoWorkflowsArgs) -> dict[str, str]:
     }
 
 
-def release_values(args: ArgoWorkflowsArgs) -> dict[str, Any]:
-    """Helm values of the argo-workflows chart. Never contains a secret (SSO uses a Secret ref)."""
-    place = pinned(args.node_selector, args.tolerations)
+def ingress_class_of(ctx: ClusterContext) -> str:
+    """The Argo server Ingress's class: the ALB on AWS stacks, nginx elsewhere."""
+    return "alb" if ctx.owns_aws else "nginx"
+
+
+def release_values(
+    settings: ArgoSettings,
+    ctx: ClusterContext,
+    *,
+    artifacts: ArtifactRepository | None = None,
+    extra_workflow_namespaces: list[str] | None = None,
+) -> dict[str, Any]:
+    """Helm values of the argo-workflows chart. Never contains a secret (SSO uses a Secret ref).
+
+    `extra_workflow_namespaces`: other namespaces workflows run in (django-manage runs next to
+    the app's ConfigMap and Secret).
+    """
+    place = pinned(ctx.inference.node_selector, ctx.inference.tolerations)
+    server_replicas = settings.server_replicas or ctx.replicas
     server: dict[str, Any] = {
         **place,
-        "replicas": args.server_replicas,
-        "authModes": [args.auth_mode],
+        "replicas": server_replicas,
+        "authModes": [settings.auth_mode],
         "serviceType": "ClusterIP",  # reached by port-forward, or the optional Ingress below
-        "pdb": {"enabled": args.server_replicas > 1, "minAvailable": 1},
+        "pdb": {"enabled": server_replicas > 1, "minAvailable": 1},
         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
     }
-    if args.auth_mode == "sso":
+    if settings.auth_mode == "sso":
         server["sso"] = {
             "enabled": True,
-            "issuer": args.sso_issuer,
+            "issuer": settings.sso_issuer,
             "clientId": {"name": SSO_SECRET, "key": "client-id"},
             "clientSecret": {"name": SSO_SECRET, "key": "client-secret"},
-            "redirectUrl": f"https://{args.ingress_host}/oauth2/callback" if args.ingress_host else "",
+            "redirectUrl": f"https://{settings.ingress_host}/oauth2/callback" if settings.ingress_host else "",
             "rbac": {"enabled": True},
         }
-    if args.ingress_host:
+    if settings.ingress_host:
+        ingress_class = ingress_class_of(ctx)
         server["ingress"] = {
             "enabled": True,
-            "ingressClassName": args.ingress_class_name,
-            "annotations": alb_annotations(args) if args.ingress_class_name == "alb" else {},
-            "hosts": [args.ingress_host],
+            "ingressClassName": ingress_class,
+            "annotations": alb_annotations(settings) if ingress_class == "alb" else {},
+            "hosts": [settings.ingress_host],
             "paths": ["/"],
             "pathType": "Prefix",
         }
+    controller = settings.controller
     values: dict[str, Any] = {
         # The chart's own (minimal) CRDs, rendered by Helm: full CRDs come from a hook Job that
         # downloads them from GitHub at install time, which a cluster without egress cannot do.
@@ -165,16 +154,18 @@ def release_values(args: ArgoWorkflowsArgs) -> dict[str, Any]:
             "serviceAccount": {
                 "create": True,
                 "name": WORKFLOW_SERVICE_ACCOUNT,
-                "annotations": {"eks.amazonaws.com/role-arn": args.artifact_role_arn} if args.artifact_role_arn else {},
+                "annotations": {"eks.amazonaws.com/role-arn": artifacts.role_arn}
+                if artifacts and artifacts.role_arn
+                else {},
             },
             "rbac": {"create": True},  # the emissary executor's minimal Role, per workflow namespace
         },
         "controller": {
             **place,
-            "workflowNamespaces": [args.namespace, *args.extra_workflow_namespaces],
-            "workflowWorkers": args.workers,
-            "parallelism": args.parallelism,
-            "extraArgs": ["--qps", str(args.qps), "--burst", str(args.burst)],
+            "workflowNamespaces": [settings.namespace, *(extra_workflow_namespaces or [])],
+            "workflowWorkers": controller.workers,
+            "parallelism": controller.parallelism,
+            "extraArgs": ["--qps", str(controller.qps), "--burst", str(controller.burst)],
             "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "1Gi"}},
             "workflowDefaults": {
                 "spec": {
@@ -183,8 +174,8 @@ def release_values(args: ArgoWorkflowsArgs) -> dict[str, Any]:
                     "securityContext": WORKFLOW_POD_SECURITY,
                     "podGC": {"strategy": "OnPodCompletion", "deleteDelayDuration": "120s"},
                     "ttlStrategy": {
-                        "secondsAfterSuccess": args.workflow_ttl_seconds,
-                        "secondsAfterFailure": args.workflow_ttl_seconds * 3,  # keep failures longer to debug
+                        "secondsAfterSuccess": settings.workflow_ttl_seconds,
+                        "secondsAfterFailure": settings.workflow_ttl_seconds * 3,  # keep failures longer to debug
                     },
                 }
             },
@@ -193,19 +184,49 @@ def release_values(args: ArgoWorkflowsArgs) -> dict[str, Any]:
         "executor": {"resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}},
         "useStaticCredentials": False,  # IRSA, never access keys
     }
-    if args.artifact_bucket is not None:
+    if artifacts is not None:
         values["artifactRepository"] = {
             "archiveLogs": False,
             "s3": {
-                "bucket": args.artifact_bucket,
-                "endpoint": args.artifact_endpoint,
-                "region": args.region,
+                "bucket": artifacts.bucket,
+                "endpoint": artifacts.endpoint,
+                "region": ctx.region,
                 "useSDKCreds": True,
                 "encryptionOptions": {"enableEncryption": True},
                 "keyFormat": "{{workflow.namespace}}/{{workflow.name}}/{{pod.name}}",
             },
         }
     return values
+
+
+def template_context(
+    settings: ArgoSettings, ctx: ClusterContext, django: DjangoApp | None, artifacts: bool
+) -> TemplateContext:
+    """The stack-specific inputs of the WorkflowTemplates.
+
+    hera builds the templates from plain strings, so the Django image is a placeholder here; the
+    component substitutes the real one (an ECR URL, known only at deploy time) afterwards.
+    """
+    return TemplateContext(
+        namespace=settings.namespace,
+        service_account_name=WORKFLOW_SERVICE_ACCOUNT,
+        node_selector=ctx.inference.node_selector,
+        tolerations=ctx.inference.tolerations,
+        django_image=DJANGO_IMAGE_PLACEHOLDER,
+        django_config_map=DjangoApp.config_map_name,
+        django_secret=DjangoApp.secret_name,
+        django_namespace=django.namespace_name if django else None,
+        run_code_image=versions.RUN_CODE_IMAGE,
+        artifacts_enabled=artifacts,
+    )
+
+
+def templates_for(context: TemplateContext, django: DjangoApp | None) -> list[dict[str, Any]]:
+    """The WorkflowTemplates of the stack; django-manage only with the app (it runs its image, env and database)."""
+    templates = build_templates(context)
+    if django is None:
+        return [t for t in templates if t["metadata"]["name"] != DJANGO_MANAGE]
+    return [substitute(t, context.django_image, django.image) for t in templates]
 
 
 class ArgoWorkflows(pulumi.ComponentResource):
@@ -217,32 +238,54 @@ class ArgoWorkflows(pulumi.ComponentResource):
     template_names: pulumi.Output[list[str]]
     namespace_resource: kubernetes.core.v1.Namespace
 
-    def __init__(self, name: str, args: ArgoWorkflowsArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("platform:index:ArgoWorkflows", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-
-        namespace = platform_namespace(f"{name}-ns", args.namespace, child)
-        after_namespace = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
-        if args.auth_mode == "sso":
+    def __init__(
+        self,
+        name: str,
+        settings: ArgoSettings,
+        ctx: ClusterContext,
+        *,
+        bucket: ArtifactBucket | None = None,
+        django: DjangoApp | None = None,
+        sso_client_id: pulumi.Input[str] | None = None,
+        sso_client_secret: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        """`bucket`: the stack's artifact bucket (AWS). `django`: the app, whose namespace workflows
+        also run in (django-manage) and whose image they use. `sso_client_*`: stack secrets (authMode sso)."""
+        super().__init__("platform:index:ArgoWorkflows", name, None, ctx.component(opts))
+        self.namespace_name = settings.namespace
+        namespace = platform_namespace(f"{name}-ns", settings.namespace, ctx.kubernetes(self))
+        if settings.auth_mode == "sso":
             kubernetes.core.v1.Secret(
                 f"{name}-sso",
-                metadata={"name": SSO_SECRET, "namespace": args.namespace},
-                string_data={"client-id": args.sso_client_id, "client-secret": args.sso_client_secret},
-                opts=after_namespace,
+                metadata={"name": SSO_SECRET, "namespace": settings.namespace},
+                string_data={"client-id": sso_client_id, "client-secret": sso_client_secret},
+                opts=ctx.kubernetes(self, [namespace]),
             )
+        artifacts = artifact_repository(settings, bucket)
         release = chart_release(
             f"{name}-release",
             release_name="argo-workflows",
             chart=versions.ARGO_WORKFLOWS,
-            namespace=args.namespace,
-            values=release_values(args),
-            mirror=args.chart_mirror,
-            opts=after_namespace,
+            namespace=settings.namespace,
+            values=release_values(
+                settings,
+                ctx,
+                artifacts=artifacts,
+                extra_workflow_namespaces=[django.namespace_name] if django else [],
+            ),
+            mirror=ctx.chart_mirror,
+            # Not on the Django release: a failed migration must not block Argo, nor Argo wait for
+            # Django's rollout. The chart's workflow RoleBinding lives in Django's namespace.
+            opts=ctx.workload(
+                self,
+                ctx.inference,
+                after=[namespace, django.namespace_resource if django else None],
+                ingress=bool(settings.ingress_host),
+            ),
         )
-        templates = build_templates(args.template_context) if args.template_context else []
+        templates = templates_for(template_context(settings, ctx, django, artifacts is not None), django)
         for manifest in templates:
-            if args.django_image is not None and args.template_context is not None:
-                manifest = substitute(manifest, args.template_context.django_image, args.django_image)
             kubernetes.apiextensions.CustomResource(
                 f"{name}-template-{manifest['metadata']['name']}",
                 api_version=manifest["apiVersion"],
@@ -250,11 +293,11 @@ class ArgoWorkflows(pulumi.ComponentResource):
                 metadata=manifest["metadata"],
                 spec=manifest["spec"],
                 # the CRD arrives with the release: register templates only after it
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[release]),
+                opts=ctx.kubernetes(self, [release]),
             )
 
         self.namespace_resource = namespace
-        self.namespace = pulumi.Output.from_input(args.namespace)
+        self.namespace = pulumi.Output.from_input(settings.namespace)
         self.server_service = pulumi.Output.from_input("argo-workflows-server")
         self.workflow_service_account = pulumi.Output.from_input(WORKFLOW_SERVICE_ACCOUNT)
         self.template_names = pulumi.Output.from_input([t["metadata"]["name"] for t in templates])

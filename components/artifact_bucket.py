@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from components.context import ClusterContext
 from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs, policy_document
+from components.settings import ArgoSettings
 
 
 def tls_only_policy(bucket_arn: str) -> str:
@@ -45,40 +46,30 @@ def bucket_access_policy(bucket_arn: str) -> str:
     )
 
 
-@dataclass(frozen=True)
-class ArtifactBucketArgs:
-    """What the ArtifactBucket component needs."""
-
-    name_prefix: str
-    """Prefix of the bucket name (S3 appends a unique suffix)."""
-    expiration_days: int
-    """Objects expire after this many days."""
-    namespace: str
-    """Namespace of the workflow service account."""
-    service_account: str
-    """The workflow service account; the only principal that may assume the access role."""
-    oidc_provider_arn: pulumi.Input[str]
-    """The cluster's IAM OIDC provider."""
-    oidc_provider_url: pulumi.Input[str]
-    """Its issuer URL."""
-    retain: bool
-    """Keep bucket and contents on destroy (prod); otherwise destroy empties and deletes it."""
-
-
 class ArtifactBucket(pulumi.ComponentResource):
     """Encrypted, private, TLS-only bucket with lifecycle expiry, plus its IRSA access role."""
 
     bucket_name: pulumi.Output[str]
     role_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ArtifactBucketArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("platform:index:ArtifactBucket", name, None, opts)
+    def __init__(
+        self,
+        name: str,
+        settings: ArgoSettings,
+        ctx: ClusterContext,
+        *,
+        service_account: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        """Artifacts of the workflows in `settings.namespace`; only `service_account` may use the bucket."""
+        super().__init__("platform:index:ArtifactBucket", name, None, ctx.component(opts, owns_aws=True))
         child = pulumi.ResourceOptions(parent=self)
+        name_prefix = f"{ctx.cluster_name}-argo-artifacts"
         bucket = aws.s3.Bucket(
             f"{name}-bucket",
-            bucket_prefix=f"{args.name_prefix}-",
-            force_destroy=not args.retain,  # dev: destroy empties it; prod: never deleted by Pulumi
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain),
+            bucket_prefix=f"{name_prefix}-",
+            force_destroy=not ctx.retain_data,  # dev: destroy empties it; prod: never deleted by Pulumi
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=ctx.retain_data),
         )
         on_bucket = pulumi.ResourceOptions(parent=bucket)
         aws.s3.BucketPublicAccessBlock(
@@ -120,7 +111,9 @@ class ArtifactBucket(pulumi.ComponentResource):
                     id="expire-artifacts",
                     status="Enabled",
                     filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.expiration_days),
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                        days=settings.artifacts.expiration_days
+                    ),
                     abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
                         days_after_initiation=1
                     ),
@@ -131,12 +124,12 @@ class ArtifactBucket(pulumi.ComponentResource):
         role = ServiceAccountRole(
             f"{name}-access",
             ServiceAccountRoleArgs(
-                oidc_provider_arn=args.oidc_provider_arn,
-                oidc_provider_url=args.oidc_provider_url,
-                namespace=args.namespace,
-                service_account=args.service_account,
+                oidc_provider_arn=ctx.oidc_provider_arn,
+                oidc_provider_url=ctx.oidc_provider_url,
+                namespace=settings.namespace,
+                service_account=service_account,
                 policy=bucket.arn.apply(bucket_access_policy),
-                description=f"Argo workflow artifacts in {args.name_prefix}",
+                description=f"Argo workflow artifacts in {name_prefix}",
             ),
             opts=child,
         )

@@ -7,7 +7,6 @@ the same way in either mode.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -16,7 +15,7 @@ import pulumi_kubernetes as kubernetes
 
 from components.cluster import Cluster, ClusterArgs
 from components.network import Network, NetworkArgs
-from components.node_group import NodeGroup, NodeGroupArgs
+from components.node_group import NodeGroup, NodeGroupCluster
 from components.settings import Settings
 
 
@@ -44,38 +43,6 @@ class ClusterAccess:
     def owns_aws(self) -> bool:
         """True when the stack may create AWS resources (buckets, roles, repositories)."""
         return self.aws_provider is not None
-
-    def k8s_opts(
-        self,
-        *,
-        schedules_on: Sequence[str] = (),
-        depends_on: Sequence[pulumi.Resource | None] = (),
-        owns_aws: bool = False,
-    ) -> pulumi.ResourceOptions:
-        """Options for a top-level Kubernetes-side component.
-
-        - `deleted_with` the cluster: when the cluster goes, destroy does not wait on an API server
-          that no longer answers to delete what lived inside it. The engine copies deletedWith to
-          every child that does not set its own, so a component that also owns AWS resources
-          (`owns_aws`: ECR, IAM roles) must not get it, or destroy would skip and leak them; such
-          a component sets it on its Kubernetes children itself (`kubernetes_deleted_with`).
-        - waits for the node groups its pods run on (`schedules_on`): an awaited release only
-          succeeds once a node of its group has joined.
-        """
-        providers: list[pulumi.ProviderResource] = [self.k8s_provider]
-        if self.aws_provider is not None:
-            providers.append(self.aws_provider)  # components that also own AWS resources (ECR, IAM)
-        nodes = [self.node_groups[group] for group in schedules_on if group in self.node_groups]
-        return pulumi.ResourceOptions(
-            providers=providers,
-            deleted_with=None if owns_aws else self.cluster,
-            depends_on=[*nodes, *(d for d in depends_on if d is not None)],
-        )
-
-    @property
-    def kubernetes_deleted_with(self) -> pulumi.Resource | None:
-        """What the Kubernetes children of an AWS-owning component are deleted with: the cluster."""
-        return self.cluster
 
 
 def default_tags(settings: Settings) -> dict[str, str]:
@@ -131,23 +98,13 @@ def provision_eks(settings: Settings) -> ClusterAccess:
         ),
         opts=aws_opts,
     )
+    joins = NodeGroupCluster(cluster_name, node_role_arn=cluster.node_role_arn, subnet_ids=private_subnet_ids)
     node_groups = {
         group: NodeGroup(
             f"{stack}-{group.lower()}",
-            NodeGroupArgs(
-                cluster_name=cluster_name,
-                group_name=group,
-                node_role_arn=cluster.node_role_arn,
-                subnet_ids=private_subnet_ids,
-                instance_types=spec.instance_types,
-                capacity_type=spec.capacity_type,
-                min_size=spec.min_size,
-                desired_size=spec.desired_size,
-                max_size=spec.max_size,
-                disk_size=spec.disk_size,
-                labels=settings.node_labels(group),
-                taints=[taint.model_dump() for taint in spec.taints],
-            ),
+            group,
+            spec,
+            joins,
             opts=pulumi.ResourceOptions(providers=[aws_provider], depends_on=[cluster]),
         )
         for group, spec in settings.node_groups.items()

@@ -9,14 +9,15 @@ Kubernetes minor, so both chart and image are picked from the cluster version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
 from components import versions
-from components.helm_release import UPSTREAM, ChartMirror, chart_release
+from components.context import ClusterContext
+from components.helm_release import chart_release
 from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs, policy_document
+from components.settings import ClusterAutoscalerSettings
 
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "cluster-autoscaler"
@@ -73,43 +74,15 @@ def autoscaler_policy_statements(cluster_name: str) -> list[dict[str, Any]]:
     ]
 
 
-@dataclass(frozen=True)
-class ClusterAutoscalerArgs:
-    """What the ClusterAutoscaler component needs."""
-
-    cluster_name: str
-    """EKS cluster name: auto-discovery matches the node groups' ASG tags on it."""
-    region: str
-    """AWS region, passed explicitly (pods cannot read it from instance metadata)."""
-    kubernetes_version: str
-    """Cluster Kubernetes minor (e.g. 1.34): picks the autoscaler release built for it."""
-    oidc_provider_arn: pulumi.Input[str]
-    """ARN of the cluster's IAM OIDC provider (IRSA)."""
-    oidc_provider_url: pulumi.Input[str]
-    """Issuer URL of the cluster's OIDC provider."""
-    scale_down_unneeded_time: str = "10m"
-    """How long a node must be unneeded before it is removed."""
-    scale_down_delay_after_add: str = "10m"
-    """How long after a scale-up scale-down evaluation resumes."""
-    scale_down_utilization_threshold: float = 0.5
-    """Requested/allocatable ratio below which a node counts as unneeded."""
-    expander: str = "least-waste"
-    """Which node group grows when several could: least-waste, random, most-pods or priority."""
-    node_selector: dict[str, str] = field(default_factory=dict)
-    """Where the autoscaler runs: the system node group's label (`settings.scheduling_for("system")[0]`)."""
-    kubernetes_deleted_with: pulumi.Resource | None = None
-    """The cluster: the release is deleted with it. The IAM role never is (it would leak)."""
-    chart_mirror: ChartMirror = UPSTREAM
-    """Where the upstream chart comes from (the stack's `chartMirror`)."""
-
-
-def release_values(args: ClusterAutoscalerArgs, role_arn: pulumi.Input[str]) -> dict[str, Any]:
-    """Helm values of the cluster-autoscaler chart."""
-    _, image_tag = pins_for(args.kubernetes_version)
+def release_values(
+    settings: ClusterAutoscalerSettings, ctx: ClusterContext, role_arn: pulumi.Input[str]
+) -> dict[str, Any]:
+    """Helm values of the cluster-autoscaler chart (auto-discovery by the cluster's ASG tags)."""
+    _, image_tag = pins_for(ctx.kubernetes_version)
     values: dict[str, Any] = {
         "cloudProvider": "aws",
-        "awsRegion": args.region,
-        "autoDiscovery": {"clusterName": args.cluster_name},
+        "awsRegion": ctx.region,
+        "autoDiscovery": {"clusterName": ctx.cluster_name},
         "image": {"repository": versions.CLUSTER_AUTOSCALER_IMAGE, "tag": image_tag},
         "rbac": {
             "serviceAccount": {
@@ -123,20 +96,20 @@ def release_values(args: ClusterAutoscalerArgs, role_arn: pulumi.Input[str]) -> 
             "balance-similar-node-groups": True,
             # emptyDir is scratch space (Argo's step pods, tmp dirs): it must not pin a node forever
             "skip-nodes-with-local-storage": False,
-            "expander": args.expander,
-            "scale-down-unneeded-time": args.scale_down_unneeded_time,
-            "scale-down-delay-after-add": args.scale_down_delay_after_add,
+            "expander": settings.expander,
+            "scale-down-unneeded-time": settings.scale_down_unneeded_time,
+            "scale-down-delay-after-add": settings.scale_down_delay_after_add,
             # a string: Helm would print a float like 0.5 fine, but not every float (1e-05)
-            "scale-down-utilization-threshold": str(args.scale_down_utilization_threshold),
+            "scale-down-utilization-threshold": str(settings.scale_down_utilization_threshold),
         },
         "replicaCount": 1,  # one active instance anyway (leader election)
         "priorityClassName": "system-cluster-critical",
         "resources": RESOURCES,
-        "nodeSelector": args.node_selector,
+        "nodeSelector": ctx.system.node_selector,
         # No tolerations: the autoscaler must never take room on the tainted inference nodes.
         "tolerations": [],
     }
-    if args.expander == "priority":
+    if settings.expander == "priority":
         # The priority expander refuses to run without its ConfigMap; start with every group at
         # the same priority and let operators rank groups (by ASG name regex) from there.
         values["expanderPriorities"] = {"10": [".*"]}  # the chart renders keys through `int`
@@ -148,18 +121,24 @@ class ClusterAutoscaler(pulumi.ComponentResource):
 
     role_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: ClusterAutoscalerArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("platform:index:ClusterAutoscaler", name, None, opts)
-        chart, _ = pins_for(args.kubernetes_version)  # fails before any resource on an unknown version
+    def __init__(
+        self,
+        name: str,
+        settings: ClusterAutoscalerSettings,
+        ctx: ClusterContext,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("platform:index:ClusterAutoscaler", name, None, ctx.component(opts, owns_aws=True))
+        chart, _ = pins_for(ctx.kubernetes_version)  # fails before any resource on an unknown version
         role = ServiceAccountRole(
             f"{name}-irsa",
             ServiceAccountRoleArgs(
-                oidc_provider_arn=args.oidc_provider_arn,
-                oidc_provider_url=args.oidc_provider_url,
+                oidc_provider_arn=ctx.oidc_provider_arn,
+                oidc_provider_url=ctx.oidc_provider_url,
                 namespace=NAMESPACE,
                 service_account=SERVICE_ACCOUNT,
-                policy=policy_document(autoscaler_policy_statements(args.cluster_name)),
-                description=f"cluster-autoscaler of {args.cluster_name}",
+                policy=policy_document(autoscaler_policy_statements(ctx.cluster_name)),
+                description=f"cluster-autoscaler of {ctx.cluster_name}",
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -168,10 +147,9 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             release_name="cluster-autoscaler",
             chart=chart,
             namespace=NAMESPACE,
-            values=release_values(args, role.role_arn),
-            mirror=args.chart_mirror,
-            # role_arn in the values waits for the policy
-            opts=pulumi.ResourceOptions(parent=self, deleted_with=args.kubernetes_deleted_with),
+            values=release_values(settings, ctx, role.role_arn),  # role_arn in the values waits for the policy
+            mirror=ctx.chart_mirror,
+            opts=ctx.workload(self, ctx.system),
         )
 
         self.role_arn = role.role_arn

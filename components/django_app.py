@@ -9,19 +9,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as kubernetes
 
+from components.context import ClusterContext
 from components.helm_release import chart_release
 from components.namespace import platform_namespace
+from components.settings import DjangoSettings
 
 CHART_PATH = "charts/django"
 RELEASE_NAME = "django"  # the chart's fullname, hence its ConfigMap and Service name
 APP_SECRET = "django-app"
+ROLLOUT_STRATEGIES = ("BlueGreen", "Canary")  # an Argo Rollout instead of a Deployment
 
 
 def keep_last_images(count: int) -> str:
@@ -41,52 +43,6 @@ def keep_last_images(count: int) -> str:
     )
 
 
-@dataclass(frozen=True)
-class DjangoAppArgs:
-    """What the DjangoApp component needs."""
-
-    environment: str
-    """dev, prod or local: picks charts/django/environments/values.<environment>.yaml."""
-    namespace: str
-    """Namespace of the release."""
-    image_tag: str
-    """Immutable image tag (a version or the commit SHA the image workflow pushed)."""
-    secret_key: pulumi.Input[str]
-    """Django SECRET_KEY, from the stack secret."""
-    database_url: pulumi.Input[str]
-    """DATABASE_URL, from the stack secret."""
-    hosts: list[str]
-    """Public host names: Ingress rules and ALLOWED_HOSTS."""
-    node_selector: dict[str, str]
-    """Keep the app on the system group (empty on kind)."""
-    image_repository: str = ""
-    """Image repository; '' creates an ECR repository and uses it (AWS stacks)."""
-    repository_name: str = ""
-    """Name of the ECR repository to create."""
-    ecr_keep_images: int = 30
-    """ECR lifecycle: keep the newest N images."""
-    ingress_class_name: str = ""
-    """alb or nginx; '' = no Ingress."""
-    certificate_arn: str = ""
-    """ACM certificate for the ALB's HTTPS listener."""
-    vpc_cidr: str = ""
-    """The ALB reaches pods from the VPC: the NetworkPolicy admits this CIDR."""
-    protect: bool = False
-    """prod: protect and retain the ECR repository (images would be lost)."""
-    retain_images: bool = False
-    """Keep the ECR repository and its images on destroy."""
-    sentry_dsn: str = ""
-    """Sentry DSN; the chart sets SENTRY__DSN from it in prod only."""
-    strategy: str = "RollingUpdate"
-    """RollingUpdate, Recreate (a Deployment), BlueGreen or Canary (an Argo Rollout)."""
-    canary_steps: tuple[dict[str, Any], ...] = ()
-    """Canary steps ({setWeight: N} / {pause: {...}}); () = the chart's default steps."""
-    auto_promotion: bool | None = None
-    """BlueGreen: promote without review; None = the environment's values file decides."""
-    kubernetes_deleted_with: pulumi.Resource | None = None
-    """The cluster: the Kubernetes objects are deleted with it. The ECR repository never is."""
-
-
 def secret_checksum(secret_key: str, database_url: str) -> str:
     """A digest that changes when either secret changes, and reveals neither.
 
@@ -97,7 +53,10 @@ def secret_checksum(secret_key: str, database_url: str) -> str:
 
 
 def release_values(
-    args: DjangoAppArgs, image_repository: pulumi.Input[str], secret_digest: pulumi.Input[str] = ""
+    settings: DjangoSettings,
+    ctx: ClusterContext,
+    image_repository: pulumi.Input[str],
+    secret_digest: pulumi.Input[str] = "",
 ) -> dict[str, Any]:
     """Stack overrides on top of the environment's values file. No secret value in here.
 
@@ -105,45 +64,58 @@ def release_values(
     changes it and so rolls the pods, which read the Secret only at start.
     """
     values: dict[str, Any] = {
-        "image": {"repository": image_repository, "tag": args.image_tag},
+        "image": {"repository": image_repository, "tag": settings.image_tag},
         "secret": {"create": False, "existingSecret": APP_SECRET},
         "podAnnotations": {"checksum/secret": secret_digest},
     }
-    if args.node_selector:  # kind: values.local.yaml nulls the chart's default selector instead
-        values["nodeSelector"] = dict(args.node_selector)
-    # Merged deeply over the values file, so its per-environment presets (promotion) stay.
-    strategy: dict[str, Any] = {"type": args.strategy}
-    if args.canary_steps:
-        strategy["canary"] = {"steps": [dict(step) for step in args.canary_steps]}
-    if args.auto_promotion is True:
-        strategy["blueGreen"] = {"autoPromotionEnabled": True}
-    elif args.auto_promotion is False:  # and no delay left over from the values file's preset
-        strategy["blueGreen"] = {"autoPromotionEnabled": False, "autoPromotionSeconds": 0}
-    values["strategy"] = strategy
-    config: dict[str, Any] = {"sentryDsn": args.sentry_dsn}
-    if args.hosts:  # the chart adds Ingress hosts itself; an empty list would drop localhost
-        config["allowedHosts"] = list(args.hosts)
+    if ctx.system.node_selector:  # kind: values.local.yaml nulls the chart's default selector instead
+        values["nodeSelector"] = dict(ctx.system.node_selector)
+    values["strategy"] = strategy_values(settings, ctx.environment)
+    config: dict[str, Any] = {"sentryDsn": settings.sentry_dsn}
+    if settings.hosts:  # the chart adds Ingress hosts itself; an empty list would drop localhost
+        config["allowedHosts"] = list(settings.hosts)
     values["config"] = config
-    if args.ingress_class_name and args.hosts:
+    ingress_class = ingress_class_of(settings, ctx)
+    if ingress_class:
         values["ingress"] = {
             "enabled": True,
-            "className": args.ingress_class_name,
-            "hosts": [{"host": h, "paths": [{"path": "/", "pathType": "Prefix"}]} for h in args.hosts],
+            "className": ingress_class,
+            "hosts": [{"host": h, "paths": [{"path": "/", "pathType": "Prefix"}]} for h in settings.hosts],
             # the stack's certificate (required for a public ALB by the settings), never the
             # placeholder ARN of the environment's values file
-            "tls": {"certificateArn": args.certificate_arn},
+            "tls": {"certificateArn": settings.certificate_arn},
         }
     else:
         values["ingress"] = {"enabled": False}
-    if args.vpc_cidr:
-        values["networkPolicy"] = {"ingressCidrs": [args.vpc_cidr]}
+    if ctx.vpc_cidr:
+        values["networkPolicy"] = {"ingressCidrs": [ctx.vpc_cidr]}
     return values
+
+
+def strategy_values(settings: DjangoSettings, environment: str) -> dict[str, Any]:
+    """The chart's `strategy`, merged deeply over the values file, so its per-environment presets (promotion) stay."""
+    strategy: dict[str, Any] = {"type": settings.strategy.resolved(environment)}
+    if settings.strategy.canary_steps:
+        steps = [step.model_dump(by_alias=True, exclude_none=True) for step in settings.strategy.canary_steps]
+        strategy["canary"] = {"steps": steps}
+    if settings.strategy.auto_promotion is True:
+        strategy["blueGreen"] = {"autoPromotionEnabled": True}
+    elif settings.strategy.auto_promotion is False:  # and no delay left over from the values file's preset
+        strategy["blueGreen"] = {"autoPromotionEnabled": False, "autoPromotionSeconds": 0}
+    return strategy
+
+
+def ingress_class_of(settings: DjangoSettings, ctx: ClusterContext) -> str:
+    """The Ingress's class: configured, else the stack's (alb on AWS); '' = no Ingress (nor without hosts)."""
+    return (settings.ingress_class_name or ctx.ingress_class) if settings.hosts else ""
 
 
 class DjangoApp(pulumi.ComponentResource):
     """The Django service of one stack."""
 
     image_repository: pulumi.Output[str]
+    image: pulumi.Output[str]
+    """repository:tag of the deployed image."""
     namespace: pulumi.Output[str]
     service_host: pulumi.Output[str]
     ingress_hosts: pulumi.Output[list[str]]
@@ -154,64 +126,83 @@ class DjangoApp(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: DjangoAppArgs,
+        settings: DjangoSettings,
+        ctx: ClusterContext,
+        *,
+        secret_key: pulumi.Input[str],
+        database_url: pulumi.Input[str],
+        rollouts: pulumi.Resource | None = None,
+        database: pulumi.Resource | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
-        super().__init__("platform:index:DjangoApp", name, None, opts)
-        if args.image_repository:
-            repository_url: pulumi.Input[str] = args.image_repository
+        """`secret_key`, `database_url`: the stack secrets. `rollouts`: the Argo Rollouts controller
+        (a BlueGreen or Canary release waits for it); `database`: an in-cluster database (local)."""
+        creates_ecr = ctx.owns_aws and not settings.image_repository
+        super().__init__("platform:index:DjangoApp", name, None, ctx.component(opts, owns_aws=creates_ecr))
+        self.namespace_name = settings.namespace
+        if not creates_ecr:
+            repository_url: pulumi.Input[str] = settings.image_repository
         else:
             repository = aws.ecr.Repository(
                 f"{name}-ecr",
-                name=args.repository_name,
+                name=f"{ctx.cluster_name}/django",
                 image_tag_mutability="IMMUTABLE",  # a tag names one image forever: rollbacks are exact
                 image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
                 encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS")],
-                force_delete=not args.retain_images,
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.retain_images),
+                force_delete=not ctx.retain_data,
+                # prod: protected, and kept with its images on destroy (rollbacks need them)
+                opts=pulumi.ResourceOptions(parent=self, protect=ctx.protect, retain_on_delete=ctx.retain_data),
             )
             aws.ecr.LifecyclePolicy(
                 f"{name}-ecr-lifecycle",
                 repository=repository.name,
-                policy=keep_last_images(args.ecr_keep_images),
+                policy=keep_last_images(settings.ecr_keep_images),
                 opts=pulumi.ResourceOptions(parent=repository),
             )
             repository_url = repository.repository_url
 
         # Kubernetes objects die with the cluster; the ECR repository above does not.
-        in_cluster = pulumi.ResourceOptions(parent=self, deleted_with=args.kubernetes_deleted_with)
-        namespace = platform_namespace(f"{name}-ns", args.namespace, in_cluster)
+        namespace = platform_namespace(f"{name}-ns", settings.namespace, ctx.kubernetes(self))
         secret = kubernetes.core.v1.Secret(
             f"{name}-secret",
-            metadata={"name": APP_SECRET, "namespace": args.namespace},
+            metadata={"name": APP_SECRET, "namespace": settings.namespace},
             type="Opaque",
             string_data={
-                "SECRET_KEY": pulumi.Output.secret(args.secret_key),
-                "DATABASE_URL": pulumi.Output.secret(args.database_url),
+                "SECRET_KEY": pulumi.Output.secret(secret_key),
+                "DATABASE_URL": pulumi.Output.secret(database_url),
             },
-            opts=pulumi.ResourceOptions.merge(in_cluster, pulumi.ResourceOptions(depends_on=[namespace])),
+            opts=ctx.kubernetes(self, [namespace]),
         )
         # Not a secret: a keyed digest of the two secrets (see secret_checksum).
         digest = pulumi.Output.unsecret(
-            pulumi.Output.all(args.secret_key, args.database_url).apply(lambda pair: secret_checksum(*pair))
+            pulumi.Output.all(secret_key, database_url).apply(lambda pair: secret_checksum(*pair))
         )
+        is_rollout = settings.strategy.resolved(ctx.environment) in ROLLOUT_STRATEGIES
         chart_release(
             f"{name}-release",
             release_name=RELEASE_NAME,
             chart=CHART_PATH,
-            namespace=args.namespace,
+            namespace=settings.namespace,
             # The same file `helm upgrade -f environments/values.<env>.yaml` uses by hand.
-            value_yaml_files=[pulumi.FileAsset(f"{CHART_PATH}/environments/values.{args.environment}.yaml")],
-            values=release_values(args, repository_url, digest),
+            value_yaml_files=[pulumi.FileAsset(f"{CHART_PATH}/environments/values.{ctx.environment}.yaml")],
+            values=release_values(settings, ctx, repository_url, digest),
             timeout=900,  # the migration hook runs inside the install/upgrade
-            opts=pulumi.ResourceOptions.merge(in_cluster, pulumi.ResourceOptions(depends_on=[namespace, secret])),
+            # The migration hook needs the database; a Rollout needs the Rollouts CRDs and controller;
+            # the Ingress needs the ingress controller's webhook.
+            opts=ctx.workload(
+                self,
+                ctx.system,
+                after=[namespace, secret, database, rollouts if is_rollout else None],
+                ingress=bool(ingress_class_of(settings, ctx)),
+            ),
         )
 
         self.namespace_resource = namespace
         self.image_repository = pulumi.Output.from_input(repository_url)
-        self.namespace = pulumi.Output.from_input(args.namespace)
-        self.service_host = pulumi.Output.from_input(f"{RELEASE_NAME}.{args.namespace}.svc.cluster.local")
-        self.ingress_hosts = pulumi.Output.from_input(list(args.hosts) if args.ingress_class_name else [])
+        self.image = self.image_repository.apply(lambda repository: f"{repository}:{settings.image_tag}")
+        self.namespace = pulumi.Output.from_input(settings.namespace)
+        self.service_host = pulumi.Output.from_input(f"{RELEASE_NAME}.{settings.namespace}.svc.cluster.local")
+        self.ingress_hosts = pulumi.Output.from_input(list(settings.hosts) if ingress_class_of(settings, ctx) else [])
         self.register_outputs(
             {
                 "image_repository": self.image_repository,

@@ -12,14 +12,15 @@ never upgrades them; a chart bump needs them applied by hand (see components/ver
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
 from components import versions
-from components.helm_release import UPSTREAM, ChartMirror, chart_release
+from components.context import ClusterContext
+from components.helm_release import chart_release
 from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs, policy_document
+from components.settings import LoadBalancerControllerSettings
 
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "aws-load-balancer-controller"
@@ -211,39 +212,17 @@ def controller_policy_statements() -> list[dict[str, Any]]:
     ]
 
 
-@dataclass(frozen=True)
-class LoadBalancerControllerArgs:
-    """What the LoadBalancerController component needs."""
-
-    cluster_name: str
-    """EKS cluster name; the controller tags what it creates with it."""
-    region: str
-    """AWS region, passed explicitly (pods cannot read it from instance metadata)."""
-    vpc_id: pulumi.Input[str]
-    """VPC of the cluster, passed explicitly for the same reason."""
-    oidc_provider_arn: pulumi.Input[str]
-    """ARN of the cluster's IAM OIDC provider (IRSA)."""
-    oidc_provider_url: pulumi.Input[str]
-    """Issuer URL of the cluster's OIDC provider."""
-    node_selector: dict[str, str] = field(default_factory=dict)
-    """Where the controller runs: the system node group's label (`settings.scheduling_for("system")[0]`)."""
-    replicas: int = 2
-    """Controller replicas; it also serves admission webhooks, so more than one (with a PodDisruptionBudget)."""
-    default_ingress_class: bool = True
-    """Make the `alb` IngressClass the cluster default (Ingresses without a class get an ALB)."""
-    kubernetes_deleted_with: pulumi.Resource | None = None
-    """The cluster: the release is deleted with it. The IAM role never is (it would leak)."""
-    chart_mirror: ChartMirror = UPSTREAM
-    """Where the upstream chart comes from (the stack's `chartMirror`)."""
+REPLICAS = 2
+"""It also serves admission webhooks: more than one replica, with a PodDisruptionBudget."""
 
 
-def release_values(args: LoadBalancerControllerArgs, role_arn: pulumi.Input[str]) -> dict[str, Any]:
-    """Helm values of the aws-load-balancer-controller chart."""
-    values: dict[str, Any] = {
-        "clusterName": args.cluster_name,
-        "region": args.region,
-        "vpcId": args.vpc_id,
-        "replicaCount": args.replicas,
+def release_values(ctx: ClusterContext, role_arn: pulumi.Input[str]) -> dict[str, Any]:
+    """Helm values of the aws-load-balancer-controller chart; its `alb` IngressClass is the cluster default."""
+    return {
+        "clusterName": ctx.cluster_name,
+        "region": ctx.region,
+        "vpcId": ctx.vpc_id,
+        "replicaCount": REPLICAS,
         "image": {"repository": versions.LOAD_BALANCER_CONTROLLER_IMAGE, "tag": versions.LOAD_BALANCER_CONTROLLER_TAG},
         "serviceAccount": {
             "create": True,
@@ -252,15 +231,13 @@ def release_values(args: LoadBalancerControllerArgs, role_arn: pulumi.Input[str]
         },
         "ingressClass": INGRESS_CLASS,
         "createIngressClassResource": True,
-        "ingressClassConfig": {"default": args.default_ingress_class},
+        "ingressClassConfig": {"default": True},
         "resources": RESOURCES,
-        "nodeSelector": args.node_selector,
+        "nodeSelector": ctx.system.node_selector,
         # No tolerations: the controller must never take room on the tainted inference nodes.
         "tolerations": [],
+        "podDisruptionBudget": {"maxUnavailable": 1},
     }
-    if args.replicas > 1:
-        values["podDisruptionBudget"] = {"maxUnavailable": 1}
-    return values
 
 
 class LoadBalancerController(pulumi.ComponentResource):
@@ -269,22 +246,28 @@ class LoadBalancerController(pulumi.ComponentResource):
     ingress_class_name: pulumi.Output[str]
     role_arn: pulumi.Output[str]
 
-    def __init__(self, name: str, args: LoadBalancerControllerArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("platform:index:LoadBalancerController", name, None, opts)
-        if args.region.startswith(("cn-", "us-gov-")):
+    def __init__(
+        self,
+        name: str,
+        settings: LoadBalancerControllerSettings,
+        ctx: ClusterContext,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("platform:index:LoadBalancerController", name, None, ctx.component(opts, owns_aws=True))
+        if ctx.region.startswith(("cn-", "us-gov-")):
             raise ValueError(
-                f"region {args.region!r}: the controller policy here is the commercial-partition one (arn:aws); "
+                f"region {ctx.region!r}: the controller policy here is the commercial-partition one (arn:aws); "
                 "aws-cn and aws-us-gov need upstream's partition-specific policy"
             )
         role = ServiceAccountRole(
             f"{name}-irsa",
             ServiceAccountRoleArgs(
-                oidc_provider_arn=args.oidc_provider_arn,
-                oidc_provider_url=args.oidc_provider_url,
+                oidc_provider_arn=ctx.oidc_provider_arn,
+                oidc_provider_url=ctx.oidc_provider_url,
                 namespace=NAMESPACE,
                 service_account=SERVICE_ACCOUNT,
                 policy=policy_document(controller_policy_statements()),
-                description=f"AWS Load Balancer Controller of {args.cluster_name}",
+                description=f"AWS Load Balancer Controller of {ctx.cluster_name}",
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -293,10 +276,10 @@ class LoadBalancerController(pulumi.ComponentResource):
             release_name="aws-load-balancer-controller",
             chart=versions.LOAD_BALANCER_CONTROLLER,
             namespace=NAMESPACE,
-            values=release_values(args, role.role_arn),
-            mirror=args.chart_mirror,
-            # no depends_on needed: role_arn in the values resolves only once the policy is attached
-            opts=pulumi.ResourceOptions(parent=self, deleted_with=args.kubernetes_deleted_with),
+            # role_arn in the values resolves only once the policy is attached: no depends_on needed
+            values=release_values(ctx, role.role_arn),
+            mirror=ctx.chart_mirror,
+            opts=ctx.workload(self, ctx.system),
         )
 
         self.ingress_class_name = pulumi.Output.from_input(INGRESS_CLASS)

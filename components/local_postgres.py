@@ -24,6 +24,7 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 
 from components import versions
+from components.context import ClusterContext
 from components.namespace import platform_namespace
 
 CONFIG_KEY = "eks-platform:djangoDatabaseUrl"
@@ -107,20 +108,10 @@ def database_from_url(url: str, namespace: str) -> DatabaseCredentials:
     return DatabaseCredentials(user=user, password=password, database=database, host=host, port=port)
 
 
-@dataclass(frozen=True)
-class LocalPostgresArgs:
-    """What the LocalPostgres component needs."""
-
-    database_url: pulumi.Input[str]
-    """The stack secret djangoDatabaseUrl: the server's user, password and database come from it."""
-    namespace: str = "postgres"
-    """Namespace of the server; the URL's host must be `postgres.<namespace>.svc.cluster.local`."""
-    node_selector: dict[str, str] = field(default_factory=dict)
-    """Where the pod runs (empty on kind)."""
-    image: str = f"{versions.LOCAL_POSTGRES_IMAGE}:{versions.LOCAL_POSTGRES_TAG}"
-    """The official postgres image, pinned in components/versions.py."""
-    storage: str = "1Gi"
-    """Size of the data volume (the cluster's default StorageClass)."""
+IMAGE = f"{versions.LOCAL_POSTGRES_IMAGE}:{versions.LOCAL_POSTGRES_TAG}"
+"""The official postgres image, pinned in components/versions.py."""
+NAMESPACE = "postgres"
+"""Namespace of the server by default; the URL's host must be `postgres.<namespace>.svc.cluster.local`."""
 
 
 def _pod_security() -> dict:
@@ -152,11 +143,11 @@ def _probe(period: int, failures: int) -> dict:
     }
 
 
-def statefulset_spec(args: LocalPostgresArgs) -> dict:
+def statefulset_spec(node_selector: dict[str, str], storage: str) -> dict:
     """The StatefulSet's spec (no secret value in it: the credentials come from the Secret)."""
     container = {
         "name": NAME,
-        "image": args.image,
+        "image": IMAGE,
         "imagePullPolicy": "IfNotPresent",
         "ports": [{"name": NAME, "containerPort": PORT, "protocol": "TCP"}],
         "envFrom": [{"secretRef": {"name": NAME}}],
@@ -184,7 +175,7 @@ def statefulset_spec(args: LocalPostgresArgs) -> dict:
                 "automountServiceAccountToken": False,
                 # No POSTGRES_* variables injected for Services in the namespace (the image reads that prefix).
                 "enableServiceLinks": False,
-                "nodeSelector": dict(args.node_selector),
+                "nodeSelector": dict(node_selector),
                 "securityContext": _pod_security(),
                 "terminationGracePeriodSeconds": 60,
                 "containers": [container],
@@ -194,7 +185,7 @@ def statefulset_spec(args: LocalPostgresArgs) -> dict:
         "volumeClaimTemplates": [
             {
                 "metadata": {"name": "data", "labels": LABELS},
-                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": args.storage}}},
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": storage}}},
             }
         ],
     }
@@ -207,19 +198,31 @@ class LocalPostgres(pulumi.ComponentResource):
     namespace: pulumi.Output[str]
     namespace_resource: kubernetes.core.v1.Namespace
 
-    def __init__(self, name: str, args: LocalPostgresArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("platform:index:LocalPostgres", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        credentials = pulumi.Output.from_input(args.database_url).apply(
-            lambda url: database_from_url(url, args.namespace)
-        )
+    def __init__(
+        self,
+        name: str,
+        ctx: ClusterContext,
+        *,
+        database_url: pulumi.Input[str],
+        namespace: str = NAMESPACE,
+        storage: str = "1Gi",
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        """`database_url`: the stack secret djangoDatabaseUrl; the server's user, password and database
+        come from it. `storage`: size of the data volume (the cluster's default StorageClass)."""
+        super().__init__("platform:index:LocalPostgres", name, None, ctx.component(opts))
+        self.namespace_name = namespace
+        credentials = pulumi.Output.from_input(database_url).apply(lambda url: database_from_url(url, namespace))
 
         # The pod meets the restricted profile; the API server holds it to that.
-        namespace = platform_namespace(
-            f"{name}-ns", args.namespace, child, labels={"pod-security.kubernetes.io/enforce": "restricted"}
+        namespace_resource = platform_namespace(
+            f"{name}-ns",
+            namespace,
+            ctx.kubernetes(self),
+            labels={"pod-security.kubernetes.io/enforce": "restricted"},
         )
-        in_namespace = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
-        metadata = {"name": NAME, "namespace": args.namespace, "labels": LABELS}
+        in_namespace = ctx.kubernetes(self, [namespace_resource])
+        metadata = {"name": NAME, "namespace": namespace, "labels": LABELS}
         secret = kubernetes.core.v1.Secret(
             f"{name}-secret",
             metadata=metadata,
@@ -247,11 +250,11 @@ class LocalPostgres(pulumi.ComponentResource):
         kubernetes.apps.v1.StatefulSet(
             f"{name}-statefulset",
             metadata=metadata,
-            spec=statefulset_spec(args),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, secret, service]),
+            spec=statefulset_spec(ctx.system.node_selector, storage),
+            opts=ctx.workload(self, ctx.system, after=[namespace_resource, secret, service]),
         )
 
-        self.namespace_resource = namespace
-        self.service_host = pulumi.Output.from_input(allowed_hosts(args.namespace)[0])
-        self.namespace = pulumi.Output.from_input(args.namespace)
+        self.namespace_resource = namespace_resource
+        self.service_host = pulumi.Output.from_input(allowed_hosts(namespace)[0])
+        self.namespace = pulumi.Output.from_input(namespace)
         self.register_outputs({"service_host": self.service_host, "namespace": self.namespace})

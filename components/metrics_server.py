@@ -7,13 +7,15 @@ has one (an EKS metrics-server add-on, minikube's addon).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 
 from components import versions
-from components.helm_release import UPSTREAM, ChartMirror, chart_release
+from components.context import ClusterContext
+from components.helm_release import chart_release
+from components.settings import MetricsServerSettings
 
 NAMESPACE = "kube-system"
 # Upstream sizing: ~1 mCPU and 2 MiB per node, plus headroom for scrape bursts.
@@ -23,29 +25,17 @@ RESOURCES = {
 }
 
 
-@dataclass(frozen=True)
-class MetricsServerArgs:
-    """What the MetricsServer component needs."""
-
-    node_selector: dict[str, str] = field(default_factory=dict)
-    """Where it runs: the system node group's label (`settings.scheduling_for("system")[0]`); empty on kind."""
-    replicas: int = 1
-    """Replicas; more than one adds a PodDisruptionBudget so a drain never removes the metrics API."""
-    kubelet_insecure_tls: bool = False
-    """Skip verifying kubelet serving certificates: only for kind, whose kubelets self-sign theirs."""
-    chart_mirror: ChartMirror = UPSTREAM
-    """Where the upstream chart comes from (the stack's `chartMirror`)."""
-
-
-def release_values(args: MetricsServerArgs) -> dict[str, Any]:
-    """Helm values of the metrics-server chart."""
+def release_values(ctx: ClusterContext) -> dict[str, Any]:
+    """Helm values of the metrics-server chart: 2 replicas with a PodDisruptionBudget in prod, so a
+    drain never removes the metrics API; kubelet certificates verified except on local (kind's
+    kubelets sign their own)."""
     return {
         "image": {"repository": versions.METRICS_SERVER_IMAGE, "tag": versions.METRICS_SERVER_TAG},
-        "replicas": args.replicas,
-        "podDisruptionBudget": {"enabled": True, "minAvailable": 1} if args.replicas > 1 else {"enabled": False},
-        "args": ["--kubelet-insecure-tls"] if args.kubelet_insecure_tls else [],
+        "replicas": ctx.replicas,
+        "podDisruptionBudget": {"enabled": True, "minAvailable": 1} if ctx.replicas > 1 else {"enabled": False},
+        "args": ["--kubelet-insecure-tls"] if ctx.environment == "local" else [],
         "resources": RESOURCES,
-        "nodeSelector": args.node_selector,
+        "nodeSelector": ctx.system.node_selector,
         # No tolerations: metrics-server must never take room on the tainted inference nodes.
         "tolerations": [],
     }
@@ -56,16 +46,25 @@ class MetricsServer(pulumi.ComponentResource):
 
     api_service: pulumi.Output[str]
 
-    def __init__(self, name: str, args: MetricsServerArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("platform:index:MetricsServer", name, None, opts)
+    def __init__(
+        self,
+        name: str,
+        settings: MetricsServerSettings,
+        ctx: ClusterContext,
+        *,
+        after: Sequence[pulumi.Resource | None] = (),
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        """`after`: what the release is created after, hence destroyed before (see __main__.py)."""
+        super().__init__("platform:index:MetricsServer", name, None, ctx.component(opts))
         chart_release(
             f"{name}-release",
             release_name="metrics-server",
             chart=versions.METRICS_SERVER,
             namespace=NAMESPACE,
-            values=release_values(args),
-            mirror=args.chart_mirror,
-            opts=pulumi.ResourceOptions(parent=self),
+            values=release_values(ctx),
+            mirror=ctx.chart_mirror,
+            opts=ctx.workload(self, ctx.system, after=after),
         )
 
         self.api_service = pulumi.Output.from_input("v1beta1.metrics.k8s.io")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from components import versions
+from components.settings import NODE_GROUP_LABEL, NodeGroupSettings
 
 # Kubernetes spells taint effects in CamelCase; the EKS API in SHOUTING_SNAKE.
 EKS_TAINT_EFFECT = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
@@ -33,35 +34,15 @@ def ami_type_for(instance_types: list[str]) -> str:
 
 
 @dataclass(frozen=True)
-class NodeGroupArgs:
-    """What the NodeGroup component needs."""
+class NodeGroupCluster:
+    """The cluster side of a node group: what it joins, as which role, in which subnets."""
 
     cluster_name: str
     """EKS cluster the group joins."""
-    group_name: str
-    """Node group name as in the stack config, e.g. PROTO-INFERENCE-NG."""
     node_role_arn: pulumi.Input[str]
     """IAM role of the nodes."""
     subnet_ids: pulumi.Input[list[str]]
     """Private subnets only: nodes get no public IP."""
-    instance_types: list[str]
-    """EC2 instance types."""
-    capacity_type: str
-    """ON_DEMAND or SPOT."""
-    min_size: int
-    """Fewest nodes."""
-    desired_size: int
-    """Nodes at creation; later changes are the autoscaler's and are ignored here."""
-    max_size: int
-    """Most nodes."""
-    disk_size: int
-    """Root volume size in GiB (encrypted gp3)."""
-    labels: dict[str, str]
-    """Node labels, including `node-group: <name>`."""
-    taints: list[dict[str, str]]
-    """Taints as Kubernetes writes them: key, value, effect (NoSchedule...)."""
-    tags: dict[str, str] = field(default_factory=dict)
-    """Tags on every resource."""
 
 
 class NodeGroup(pulumi.ComponentResource):
@@ -69,14 +50,24 @@ class NodeGroup(pulumi.ComponentResource):
 
     node_group_name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: NodeGroupArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        name: str,
+        group_name: str,
+        settings: NodeGroupSettings,
+        cluster: NodeGroupCluster,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        """`group_name` as in the stack config (e.g. PROTO-INFERENCE-NG); `settings` its `nodeGroups` entry."""
         super().__init__("platform:index:NodeGroup", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        node_tags = {**args.tags, "Name": f"{args.cluster_name}-{args.group_name}"}
-
+        node_tags = {"Name": f"{cluster.cluster_name}-{group_name}"}
+        # `node-group: <name>` is what every nodeSelector of the platform matches.
+        labels = {**settings.labels, NODE_GROUP_LABEL: group_name}
+        taints = [taint.model_dump() for taint in settings.taints]
         launch_template = aws.ec2.LaunchTemplate(
             f"{name}-lt",
-            description=f"{args.group_name} nodes of {args.cluster_name}",
+            description=f"{group_name} nodes of {cluster.cluster_name}",
             # IMDSv2 only, one hop: pods cannot reach the node's instance credentials. Pods that
             # need the region or VPC id get them passed explicitly (see the add-ons).
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
@@ -86,7 +77,10 @@ class NodeGroup(pulumi.ComponentResource):
                 aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
                     device_name="/dev/xvda",
                     ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                        volume_size=args.disk_size, volume_type="gp3", encrypted="true", delete_on_termination="true"
+                        volume_size=settings.disk_size,
+                        volume_type="gp3",
+                        encrypted="true",
+                        delete_on_termination="true",
                     ),
                 )
             ],
@@ -95,33 +89,33 @@ class NodeGroup(pulumi.ComponentResource):
                 for kind in ("instance", "volume")
             ],
             update_default_version=True,
-            tags=args.tags,
+            tags={},  # the stack's tags come from the provider's default_tags
             opts=child,
         )
 
-        template_tags = autoscaler_node_template_tags(args.labels, args.taints)
+        template_tags = autoscaler_node_template_tags(labels, taints)
         node_group = aws.eks.NodeGroup(
             f"{name}-ng",
-            cluster_name=args.cluster_name,
-            node_group_name=args.group_name,
-            node_role_arn=args.node_role_arn,
-            subnet_ids=args.subnet_ids,
-            instance_types=args.instance_types,
-            capacity_type=args.capacity_type,
-            ami_type=ami_type_for(args.instance_types),
+            cluster_name=cluster.cluster_name,
+            node_group_name=group_name,
+            node_role_arn=cluster.node_role_arn,
+            subnet_ids=cluster.subnet_ids,
+            instance_types=settings.instance_types,
+            capacity_type=settings.capacity_type,
+            ami_type=ami_type_for(settings.instance_types),
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                min_size=args.min_size, desired_size=args.desired_size, max_size=args.max_size
+                min_size=settings.min_size, desired_size=settings.desired_size, max_size=settings.max_size
             ),
-            labels=args.labels,
+            labels=labels,
             taints=[
                 aws.eks.NodeGroupTaintArgs(key=t["key"], value=t["value"] or None, effect=EKS_TAINT_EFFECT[t["effect"]])
-                for t in args.taints
+                for t in taints
             ],
             launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
                 id=launch_template.id, version=launch_template.latest_version.apply(str)
             ),
             update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable_percentage=33),
-            tags={**args.tags, **template_tags},
+            tags=template_tags,
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["scalingConfig.desiredSize"]),
         )
 

@@ -11,43 +11,44 @@ read-only role; keep application Secrets out of kube-system and the add-on names
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_kubernetes as kubernetes
 
 from components.cluster import VIEWER_GROUP
+from components.context import ClusterContext
 
 RELEASE_READER = "eks-platform-release-reader"
-
-
-@dataclass(frozen=True)
-class ViewerAccessArgs:
-    """What the ViewerAccess component needs."""
-
-    release_namespaces: list[str]
-    """Namespaces holding Helm release Secrets (one RoleBinding each)."""
-    namespace_resources: list[pulumi.Resource]
-    """Namespaces this stack creates: bindings wait for them."""
 
 
 class ViewerAccess(pulumi.ComponentResource):
     """A ClusterRole that reads Secrets, bound to the viewers' group in each release namespace."""
 
-    def __init__(self, name: str, args: ViewerAccessArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("platform:index:ViewerAccess", name, None, opts)
+    def __init__(
+        self,
+        name: str,
+        ctx: ClusterContext,
+        *,
+        release_namespaces: Sequence[str],
+        after: Sequence[pulumi.Resource],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        """`release_namespaces`: namespaces holding Helm release Secrets (one RoleBinding each);
+        `after`: the namespaces this stack creates, which the bindings wait for."""
+        super().__init__("platform:index:ViewerAccess", name, None, ctx.component(opts))
         role = kubernetes.rbac.v1.ClusterRole(
             f"{name}-release-reader",
             metadata={"name": RELEASE_READER, "labels": {"app.kubernetes.io/part-of": "eks-platform"}},
             rules=[{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list", "watch"]}],
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=ctx.kubernetes(self),
         )
-        for namespace in sorted(set(args.release_namespaces)):
+        for namespace in sorted(set(release_namespaces)):
             kubernetes.rbac.v1.RoleBinding(
                 f"{name}-{namespace}",
                 metadata={"name": RELEASE_READER, "namespace": namespace},
                 role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": RELEASE_READER},
                 subjects=[{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": VIEWER_GROUP}],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[role, *args.namespace_resources]),
+                opts=ctx.kubernetes(self, [role, *after]),
             )
         self.register_outputs({})

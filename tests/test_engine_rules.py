@@ -55,12 +55,24 @@ def test_every_kubernetes_object_is_deleted_with_the_cluster(aws_stack: ProgramR
     }
 
 
-def test_the_inheritance_rule_is_applied(aws_stack: ProgramRun) -> None:
-    """Children of a deleted-with component inherit it, as the engine does (the rule under test above)."""
-    argo = aws_stack.one("platform:index:ArgoWorkflows")
-    children = [r for r in aws_stack.records if r.parent == argo.urn]
-    assert children and all(not c.deleted_with for c in children if c.type == RELEASE)
-    assert {c.effective_deleted_with for c in children} == {argo.deleted_with}
+def test_the_inheritance_rules_are_applied_by_the_recording_mock() -> None:
+    """A child without its own deletedWith takes its parent's; a child waits on its ancestors' dependsOn."""
+    import pulumi
+
+    from offline.runner import record_components
+
+    def program() -> None:
+        anchor = pulumi.CustomResource("test:index:Anchor", "anchor")
+        parent = pulumi.ComponentResource(
+            "test:index:Parent", "parent", opts=pulumi.ResourceOptions(deleted_with=anchor, depends_on=[anchor])
+        )
+        inner = pulumi.ComponentResource("test:index:Inner", "inner", opts=pulumi.ResourceOptions(parent=parent))
+        pulumi.CustomResource("test:index:Leaf", "leaf", opts=pulumi.ResourceOptions(parent=inner))
+
+    records = {r.name: r for r in record_components(program)}
+    leaf, anchor = records["leaf"], records["anchor"]
+    assert leaf.deleted_with == "" and leaf.effective_deleted_with == anchor.urn
+    assert leaf.dependencies == [] and leaf.inherited_dependencies == [anchor.urn]
 
 
 def test_every_release_waits_for_the_load_balancer_controller(aws_stack: ProgramRun) -> None:
@@ -117,9 +129,24 @@ def test_metrics_server_goes_before_the_workload_namespaces_on_destroy(any_stack
     assert set(namespaces.values()) <= waits_on(any_stack, metrics)
 
 
-def test_the_django_release_waits_for_argo_rollouts(any_stack: ProgramRun) -> None:
-    """A Rollout needs the argoproj.io CRDs and the controller; on destroy the app goes first."""
-    assert release(any_stack, "argo-rollouts").urn in waits_on(any_stack, release(any_stack, "charts/django"))
+def test_a_rollout_strategy_waits_for_argo_rollouts(any_stack: ProgramRun) -> None:
+    """A Rollout needs the argoproj.io CRDs and the controller; on destroy the app goes first.
+
+    A Deployment (RollingUpdate, Recreate) needs neither, so it does not wait.
+    """
+    rollouts = release(any_stack, "argo-rollouts").urn
+    strategy = release(any_stack, "charts/django").plain["values"]["strategy"]["type"]
+    waits = rollouts in waits_on(any_stack, release(any_stack, "charts/django"))
+    assert waits == (strategy in ("BlueGreen", "Canary")), strategy
+    assert waits == (any_stack.stack == "prod")  # Canary in prod, RollingUpdate in dev and local
+
+
+def test_dev_with_a_canary_waits_for_argo_rollouts(dev_config: dict) -> None:
+    from offline.runner import run_program
+
+    dev_config["django"] = {**dev_config["django"], "strategy": {"type": "Canary"}}
+    run = run_program("dev", dev_config)
+    assert release(run, "argo-rollouts").urn in waits_on(run, release(run, "charts/django"))
 
 
 def test_without_argo_rollouts_django_still_deploys(dev_config: dict) -> None:

@@ -38,6 +38,10 @@ class DjangoStrategySettings(SettingsModel):
         default=None, description="BlueGreen only: promote without review; unset = the environment's values file."
     )
 
+    def resolved(self, environment: str) -> str:
+        """The configured type, else Canary in prod (ALB-weighted) and RollingUpdate elsewhere."""
+        return self.type or ("Canary" if environment == "prod" else "RollingUpdate")
+
     @model_validator(mode="after")
     def _options_of_its_type(self) -> DjangoStrategySettings:
         if self.canary_steps and self.type != "Canary":

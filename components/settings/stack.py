@@ -250,8 +250,8 @@ class Settings(SettingsModel):
 
     @property
     def django_strategy(self) -> str:
-        """The configured strategy, else Canary in prod (ALB-weighted) and RollingUpdate elsewhere."""
-        return self.django.strategy.type or ("Canary" if self.is_prod else "RollingUpdate")
+        """The Django strategy this stack deploys with (see DjangoStrategySettings.resolved)."""
+        return self.django.strategy.resolved(self.environment)
 
     @property
     def django_ingress_is_public_alb(self) -> bool:
@@ -267,11 +267,6 @@ class Settings(SettingsModel):
     def retain_data(self) -> bool:
         """Keep the artifact bucket and ECR repository (and their contents) on destroy."""
         return self.data_on_destroy == "retain" or (self.data_on_destroy == "" and self.is_prod)
-
-    @property
-    def argo_server_replicas(self) -> int:
-        """Configured, else 2 in prod (with a PodDisruptionBudget) and 1 elsewhere."""
-        return self.argo.server_replicas or (2 if self.is_prod else 1)
 
     @property
     def is_prod(self) -> bool:
@@ -297,10 +292,6 @@ class Settings(SettingsModel):
     def nat_gateway_mode(self) -> str:
         """One NAT gateway in dev (cost), one per AZ in prod (an AZ outage keeps egress)."""
         return self.nat_gateways or ("perAz" if self.is_prod else "single")
-
-    def node_labels(self, group: str) -> dict[str, str]:
-        """Labels of a node group: its own, plus `node-group: <name>` that selectors use."""
-        return {**self.node_groups[group].labels, NODE_GROUP_LABEL: group}
 
     def scheduling_for(self, group: str) -> tuple[dict[str, str], list[dict[str, str]]]:
         """nodeSelector and tolerations that put a pod on `group`, derived from its config.

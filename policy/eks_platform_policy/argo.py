@@ -86,5 +86,5 @@ def argo_pinned_policy(context: StackContext) -> ResourceValidationPolicy:
         ),
         validate=validate,
         severity=Severity.MEDIUM,
-        remediation_steps="Pass settings.scheduling_for('PROTO-INFERENCE-NG') to the ArgoWorkflows component.",
+        remediation_steps="Give the ArgoWorkflows component the ClusterContext, whose inference placement comes from settings.scheduling_for('PROTO-INFERENCE-NG').",
     )

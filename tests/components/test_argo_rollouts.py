@@ -13,18 +13,20 @@ from typing import Any
 import pytest
 
 from components import versions
-from components.argo_rollouts import NAMESPACE, ArgoRollouts, ArgoRolloutsArgs, release_values
+from components.argo_rollouts import NAMESPACE, ArgoRollouts, release_values
+from components.context import Placement
 from components.helm_release import ChartMirror
+from components.settings import ArgoRolloutsSettings
 from offline.runner import record_components
 from tests import upstream_charts
+from tests.components.contexts import unit_context, values_context
 
 SYSTEM = {"node-group": "system"}
 RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
-def build(**overrides: Any) -> list:
-    args = {"node_selector": SYSTEM, **overrides}
-    return record_components(lambda: ArgoRollouts("ar", ArgoRolloutsArgs(**args)))
+def build(**context: Any) -> list:
+    return record_components(lambda: ArgoRollouts("ar", ArgoRolloutsSettings(), unit_context(**context)))
 
 
 def release_of(records: list) -> dict[str, Any]:
@@ -53,7 +55,7 @@ def test_release_is_the_pinned_official_chart_in_its_own_namespace() -> None:
 
 def test_needs_no_aws() -> None:
     """ALB traffic routing edits Ingress annotations only: no IRSA role, no AWS resource."""
-    records = build(node_selector={})
+    records = build(system=Placement("system"))
     assert not [r for r in records if r.type.split(":")[0] in ("aws", "eks")]
     values = release_of(records)["values"]
     assert "serviceAccount" not in values  # no role annotation
@@ -77,10 +79,10 @@ def test_runs_as_non_root_without_privileges() -> None:
     assert container["readOnlyRootFilesystem"] is True and container["capabilities"] == {"drop": ["ALL"]}
 
 
-def test_two_replicas_get_a_disruption_budget() -> None:
+def test_prod_runs_two_replicas_with_a_disruption_budget() -> None:
     single = release_of(build())["values"]["controller"]
     assert single["replicas"] == 1 and single["pdb"] == {"enabled": False}
-    pair = release_of(build(replicas=2))["values"]["controller"]
+    pair = release_of(build(environment="prod"))["values"]["controller"]
     assert pair["replicas"] == 2 and pair["pdb"] == {"enabled": True, "minAvailable": 1}
 
 
@@ -105,7 +107,7 @@ def test_the_mirror_is_respected() -> None:
 
 @cache
 def rendered(replicas: int) -> tuple[dict[str, Any], ...]:
-    values = release_values(ArgoRolloutsArgs(node_selector=SYSTEM, replicas=replicas))
+    values = release_values(values_context(environment="prod" if replicas == 2 else "dev"))
     return tuple(upstream_charts.render("argo-rollouts", values, namespace=NAMESPACE))
 
 
@@ -127,7 +129,7 @@ def test_rendered_controller_has_the_selector_resources_security_and_replicas(re
     assert not pod.get("tolerations")
     assert pod["securityContext"]["runAsNonRoot"] is True
     [container] = pod["containers"]
-    assert container["resources"] == release_values(ArgoRolloutsArgs())["controller"]["resources"]
+    assert container["resources"] == release_values(values_context())["controller"]["resources"]
     assert container["securityContext"]["runAsNonRoot"] is True
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
     assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}

@@ -6,24 +6,27 @@ import json
 
 import pytest
 
-from components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
+from components.artifact_bucket import ArtifactBucket
+from components.settings import ArgoSettings
 from offline.iam import OIDC_ARN, OIDC_URL, irsa_condition, trust_statement
 from offline.runner import record_components
+from tests.components.contexts import unit_context
 
 
 def build(retain: bool = False):
+    settings = ArgoSettings.model_validate({"namespace": "argo", "artifacts": {"expirationDays": 14}})
     records = record_components(
         lambda: ArtifactBucket(
             "art",
-            ArtifactBucketArgs(
-                name_prefix="eks-platform-dev-argo",
-                expiration_days=14,
-                namespace="argo",
-                service_account="argo-workflow",
+            settings,
+            unit_context(
+                aws_stack=True,
+                cluster_name="eks-platform-dev",
                 oidc_provider_arn=OIDC_ARN,
                 oidc_provider_url=OIDC_URL,
-                retain=retain,
+                retain_data=retain,
             ),
+            service_account="argo-workflow",
         )
     )
     return {r.type.split(":")[-1]: r for r in records}

@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from components import versions
-from components.cluster_autoscaler import ClusterAutoscaler, ClusterAutoscalerArgs
-from components.settings import SUPPORTED_KUBERNETES_VERSIONS
+from components.cluster_autoscaler import ClusterAutoscaler
+from components.settings import SUPPORTED_KUBERNETES_VERSIONS, ClusterAutoscalerSettings
 from offline.iam import OIDC_ARN, OIDC_URL, actions_of, irsa_condition, trust_statement
 from offline.runner import record_components
+from tests.components.contexts import unit_context
 
 SYSTEM = {"node-group": "system"}
 CLUSTER = "eks-platform-dev"
@@ -21,17 +22,21 @@ ALLOWED_WILDCARD_ACTIONS: dict[str, str] = {}
 RESIZE_ACTIONS = {"autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"}
 
 
-def build(**overrides: Any) -> list:
-    args = {
-        "cluster_name": CLUSTER,
-        "region": "ap-northeast-2",
-        "kubernetes_version": "1.34",
-        "oidc_provider_arn": OIDC_ARN,
-        "oidc_provider_url": OIDC_URL,
-        "node_selector": SYSTEM,
-        **overrides,
-    }
-    return record_components(lambda: ClusterAutoscaler("ca", ClusterAutoscalerArgs(**args)))
+def build(kubernetes_version: str = "1.34", **settings: Any) -> list:
+    """The component with `settings` (the `addons.clusterAutoscaler` section) on a 1.34 cluster by default."""
+    return record_components(
+        lambda: ClusterAutoscaler(
+            "ca",
+            ClusterAutoscalerSettings(**settings),
+            unit_context(
+                aws_stack=True,
+                cluster_name=CLUSTER,
+                kubernetes_version=kubernetes_version,
+                oidc_provider_arn=OIDC_ARN,
+                oidc_provider_url=OIDC_URL,
+            ),
+        )
+    )
 
 
 def one(records: list, type_: str):

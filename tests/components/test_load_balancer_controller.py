@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 
 from components import versions
-from components.load_balancer_controller import LoadBalancerController, LoadBalancerControllerArgs
+from components.load_balancer_controller import LoadBalancerController
+from components.settings import LoadBalancerControllerSettings
 from offline.iam import OIDC_ARN, OIDC_URL, actions_of, irsa_condition, trust_statement
 from offline.runner import record_components
+from tests.components.contexts import unit_context
 
 SYSTEM = {"node-group": "system"}
 # Upstream's policy spells out every action; wildcards appear only in resource ARNs. If a
@@ -30,20 +32,20 @@ TAG_SCOPED_ACTIONS = {
 }
 
 
-def build(**overrides: Any) -> tuple[list, list[str]]:
+def build(**context: Any) -> tuple[list, list[str]]:
     seen: list[str] = []
 
     def program() -> None:
-        args = {
-            "cluster_name": "eks-platform-dev",
-            "region": "ap-northeast-2",
-            "vpc_id": "vpc-0123456789abcdef0",
-            "oidc_provider_arn": OIDC_ARN,
-            "oidc_provider_url": OIDC_URL,
-            "node_selector": SYSTEM,
-            **overrides,
-        }
-        controller = LoadBalancerController("lbc", LoadBalancerControllerArgs(**args))
+        ctx = unit_context(
+            aws_stack=True,
+            **{
+                "cluster_name": "eks-platform-dev",
+                "oidc_provider_arn": OIDC_ARN,
+                "oidc_provider_url": OIDC_URL,
+                **context,
+            },
+        )
+        controller = LoadBalancerController("lbc", LoadBalancerControllerSettings(), ctx)
         controller.ingress_class_name.apply(seen.append)
 
     return record_components(program), seen
@@ -141,8 +143,6 @@ def test_alb_is_the_default_ingress_class_and_exported() -> None:
     assert values["createIngressClassResource"] is True
     assert values["ingressClassConfig"] == {"default": True}
     assert seen == ["alb"]
-    not_default = one(build(default_ingress_class=False)[0], "kubernetes:helm.sh/v3:Release").inputs["values"]
-    assert not_default["ingressClassConfig"] == {"default": False}
 
 
 def test_runs_on_the_system_group_with_requests_limits_and_a_disruption_budget() -> None:

@@ -6,15 +6,17 @@ import json
 from typing import Any
 
 from components import versions
-from components.metrics_server import MetricsServer, MetricsServerArgs
+from components.context import Placement
+from components.metrics_server import MetricsServer
+from components.settings import MetricsServerSettings
 from offline.runner import record_components
+from tests.components.contexts import unit_context
 
 SYSTEM = {"node-group": "system"}
 
 
-def build(**overrides: Any) -> list:
-    args = {"node_selector": SYSTEM, **overrides}
-    return record_components(lambda: MetricsServer("ms", MetricsServerArgs(**args)))
+def build(**context: Any) -> list:
+    return record_components(lambda: MetricsServer("ms", MetricsServerSettings(), unit_context(**context)))
 
 
 def release_of(records: list) -> dict[str, Any]:
@@ -37,7 +39,7 @@ def test_release_is_the_pinned_official_chart() -> None:
 
 
 def test_needs_no_aws_so_it_runs_on_every_stack() -> None:
-    records = build(node_selector={}, kubelet_insecure_tls=True)
+    records = build(system=Placement("system"), environment="local")
     assert not [r for r in records if r.type.startswith("aws:")]
     assert release_of(records)["values"]["nodeSelector"] == {}
 
@@ -50,15 +52,16 @@ def test_runs_on_the_system_group_with_requests_and_limits() -> None:
         assert set(values["resources"][kind]) == {"cpu", "memory"}
 
 
-def test_kubelet_tls_is_verified_unless_asked_for_kind() -> None:
+def test_kubelet_tls_is_verified_except_on_the_local_stack_for_kind() -> None:
     assert release_of(build())["values"]["args"] == []
-    assert release_of(build(kubelet_insecure_tls=True))["values"]["args"] == ["--kubelet-insecure-tls"]
+    assert release_of(build(environment="prod"))["values"]["args"] == []
+    assert release_of(build(environment="local"))["values"]["args"] == ["--kubelet-insecure-tls"]
 
 
-def test_more_than_one_replica_gets_a_disruption_budget() -> None:
+def test_prod_runs_two_replicas_with_a_disruption_budget() -> None:
     single = release_of(build())["values"]
     assert single["replicas"] == 1 and single["podDisruptionBudget"] == {"enabled": False}
-    pair = release_of(build(replicas=2))["values"]
+    pair = release_of(build(environment="prod"))["values"]
     assert pair["replicas"] == 2 and pair["podDisruptionBudget"] == {"enabled": True, "minAvailable": 1}
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from components.node_group import NodeGroup, NodeGroupArgs, autoscaler_node_template_tags
+from components.node_group import NodeGroup, NodeGroupCluster, autoscaler_node_template_tags
+from components.settings import NodeGroupSettings
 from offline.runner import record_components
 
 TAINT = {"key": "dedicated", "value": "proto-inference", "effect": "NoSchedule"}
@@ -10,25 +11,20 @@ LABELS = {"node-group": "PROTO-INFERENCE-NG", "workload": "inference"}
 
 
 def build(instance_types=("m6i.xlarge",)):
-    return record_components(
-        lambda: NodeGroup(
-            "ng",
-            NodeGroupArgs(
-                cluster_name="c1",
-                group_name="PROTO-INFERENCE-NG",
-                node_role_arn="arn:aws:iam::123456789012:role/nodes",
-                subnet_ids=["subnet-private-a", "subnet-private-b"],
-                instance_types=list(instance_types),
-                capacity_type="SPOT",
-                min_size=0,
-                desired_size=1,
-                max_size=4,
-                disk_size=100,
-                labels=LABELS,
-                taints=[TAINT],
-            ),
-        )
+    settings = NodeGroupSettings.model_validate(
+        {
+            "instanceTypes": list(instance_types),
+            "capacityType": "SPOT",
+            "minSize": 0,
+            "desiredSize": 1,
+            "maxSize": 4,
+            "diskSize": 100,
+            "labels": {"workload": "inference"},
+            "taints": [TAINT],
+        }
     )
+    cluster = NodeGroupCluster("c1", "arn:aws:iam::123456789012:role/nodes", ["subnet-private-a", "subnet-private-b"])
+    return record_components(lambda: NodeGroup("ng", "PROTO-INFERENCE-NG", settings, cluster))
 
 
 def of(records, type_):

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from components.django_app import RELEASE_NAME
-from components.local_postgres import LocalPostgresArgs, database_from_url
+from components.local_postgres import NAMESPACE, database_from_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,7 +41,7 @@ def test_image_step_comes_before_the_update_and_exists() -> None:
 def test_database_url_is_one_the_local_postgres_accepts() -> None:
     line = command("pulumi config set --secret djangoDatabaseUrl")
     url = re.sub(r"\$\(python3 -c '[^']*'\)", "generated", line.split('"')[1])
-    credentials = database_from_url(url, LocalPostgresArgs(database_url="").namespace)
+    credentials = database_from_url(url, NAMESPACE)
     assert (credentials.user, credentials.password, credentials.database) == ("django", "generated", "django")
 
 

@@ -104,19 +104,15 @@ def test_local_stack_is_not_applicable() -> None:
 
 def test_the_components_own_values_pass() -> None:
     """The values components/argo_workflows.py builds from the node group's config."""
-    from components.argo_workflows import ArgoWorkflowsArgs, release_values
+    from components.argo_workflows import release_values
+    from components.context import Placement
+    from components.settings import ArgoSettings
+    from tests.components.contexts import values_context
 
-    args = ArgoWorkflowsArgs(
-        namespace="argo",
-        node_selector=dict(SELECTOR),
-        tolerations=[dict(TOLERATION)],
-        auth_mode="client",
-        server_replicas=2,
-        workers=8,
-        qps=20.0,
-        burst=30,
-        parallelism=10,
-        workflow_ttl_seconds=3600,
-        region="ap-northeast-2",
+    settings = ArgoSettings.model_validate(
+        {"serverReplicas": 2, "controller": {"workers": 8}, "workflowTtlSeconds": 3600}
     )
-    assert run(argo_pinned_policy(PROD), release(release_values(args))).passed
+    ctx = values_context(
+        environment="prod", inference=Placement("PROTO-INFERENCE-NG", dict(SELECTOR), [dict(TOLERATION)])
+    )
+    assert run(argo_pinned_policy(PROD), release(release_values(settings, ctx))).passed

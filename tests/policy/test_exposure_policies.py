@@ -92,22 +92,18 @@ def test_encryption_rule_without_an_algorithm_fails() -> None:
 
 def test_the_artifact_bucket_component_passes() -> None:
     """components/artifact_bucket.py as recorded under mocks, through the offline adapter."""
-    from components.artifact_bucket import ArtifactBucket, ArtifactBucketArgs
+    from components.artifact_bucket import ArtifactBucket
+    from components.settings import ArgoSettings
     from offline.runner import record_components
     from policy.offline_check import stack_resources
+    from tests.components.contexts import unit_context
 
     records = record_components(
         lambda: ArtifactBucket(
             "b",
-            ArtifactBucketArgs(
-                name_prefix="eks-platform-test-argo-artifacts",
-                expiration_days=7,
-                namespace="argo",
-                service_account="argo-workflow",
-                oidc_provider_arn="arn:aws:iam::123456789012:oidc-provider/x",
-                oidc_provider_url="https://x",
-                retain=False,
-            ),
+            ArgoSettings.model_validate({"artifacts": {"expirationDays": 7}}),
+            unit_context(aws_stack=True, cluster_name="eks-platform-test"),
+            service_account="argo-workflow",
         )
     )
     assert any(r.type == BUCKET for r in records)
