@@ -98,15 +98,9 @@ def provision_eks(settings: Settings) -> ClusterAccess:
         ),
         opts=aws_opts,
     )
-    joins = NodeGroupCluster(cluster_name, node_role_arn=cluster.node_role_arn, subnet_ids=private_subnet_ids)
+    joins = NodeGroupCluster(cluster_name, cluster.node_role_arn, private_subnet_ids, control_plane=cluster)
     node_groups = {
-        group: NodeGroup(
-            f"{stack}-{group.lower()}",
-            group,
-            spec,
-            joins,
-            opts=pulumi.ResourceOptions(providers=[aws_provider], depends_on=[cluster]),
-        )
+        group: NodeGroup(f"{stack}-{group.lower()}", group, spec, joins, opts=aws_opts)
         for group, spec in settings.node_groups.items()
     }
     k8s_provider = kubernetes_provider(

@@ -73,7 +73,7 @@ class ClusterContext:
     protect: bool = False
     """prod: protect what cannot be recreated without loss."""
     ingress_admission: tuple[pulumi.Resource, ...] = ()
-    """The ingress controller, whose admission webhooks must serve before a workload is created."""
+    """What an Ingress waits for: the ingress controller, whose validating webhook must serve first."""
     ingress_class: str = ""
     """The IngressClass this stack provides ('' = none)."""
 
@@ -156,9 +156,10 @@ class ClusterContext:
     ) -> pulumi.ResourceOptions:
         """Options of what runs pods on `on` (an awaited Helm release, a StatefulSet).
 
-        It waits for that node group, for `after`, and for the ingress controller: its Service
-        mutating webhook (failurePolicy Fail) intercepts every Service a release creates, and its
-        Ingress validating webhook every Ingress (`ingress`).
+        It waits for that node group, for `after`, and, when it creates an Ingress (`ingress`),
+        for the ingress controller, whose validating webhook (failurePolicy Fail) must serve
+        before any Ingress is admitted. Services need no such wait: the load balancer controller
+        runs without its Service mutating webhook (components/load_balancer_controller.py).
         """
-        waits = [on.node_group, *self.ingress_admission, *after]
+        waits = [on.node_group, *(self.ingress_admission if ingress else ()), *after]
         return self.kubernetes(parent, waits)

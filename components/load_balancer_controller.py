@@ -237,6 +237,11 @@ def release_values(ctx: ClusterContext, role_arn: pulumi.Input[str]) -> dict[str
         # No tolerations: the controller must never take room on the tainted inference nodes.
         "tolerations": [],
         "podDisruptionBudget": {"maxUnavailable": 1},
+        # Off: with it, every Service CREATE in the cluster (failurePolicy Fail) waits for this
+        # controller's pods, so every release would install after it. The platform creates no
+        # LoadBalancer Service but through charts/django, whose values files name the class
+        # (service.loadBalancerClass: service.k8s.aws/nlb) that the webhook would have defaulted.
+        "enableServiceMutatorWebhook": False,
     }
 
 

@@ -43,6 +43,8 @@ class NodeGroupCluster:
     """IAM role of the nodes."""
     subnet_ids: pulumi.Input[list[str]]
     """Private subnets only: nodes get no public IP."""
+    control_plane: pulumi.Resource | None = None
+    """The cluster resource: the node group (not its launch template) is created once it exists."""
 
 
 class NodeGroup(pulumi.ComponentResource):
@@ -116,7 +118,13 @@ class NodeGroup(pulumi.ComponentResource):
             ),
             update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable_percentage=33),
             tags=template_tags,
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["scalingConfig.desiredSize"]),
+            # Only the group waits for the control plane (its name is plain config, no implicit
+            # dependency); the launch template is made meanwhile.
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[cluster.control_plane] if cluster.control_plane else [],
+                ignore_changes=["scalingConfig.desiredSize"],
+            ),
         )
 
         # EKS does not copy node group tags to the Auto Scaling group it creates, and the

@@ -2,9 +2,14 @@
 
 Runs the program under recording mocks (no AWS, no cluster, no Pulumi CLI, no secrets: stack
 secrets are placeholders) and writes to build/<stack>/:
-  plan.md          resources as a tree with their key settings, secrets redacted
+  plan.md          the modeled cold-deploy time and monthly cost, then resources as a tree with
+                   their key settings, secrets redacted
+  summary.md       the time and cost sections alone (the PR preview comments them)
   resources.json   every declared resource with its inputs and options, secrets redacted
   architecture.mmd a Mermaid diagram of the architecture
+
+Fails (exit 1) when the cost estimate needs a price the table lacks, and (exit 3, after writing)
+when the estimate is above the stack's `costBudgetUsd`.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from components.settings import SECRETS
+from offline import cost, deploy_time
 from offline.mocks import Record, is_secret
-from offline.runner import ROOT, ProgramError, ProgramRun, placeholder, run_program
+from offline.runner import ROOT, ProgramError, ProgramRun, placeholder, run_program, stack_config
 
 REDACTED = "[secret]"
 _PLACEHOLDERS = tuple(placeholder(key) for key in SECRETS)
@@ -123,8 +129,18 @@ def mermaid(run: ProgramRun) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_plan(run: ProgramRun, seconds: float, out_dir: Path) -> list[Path]:
-    """Write the three plan files; return their paths."""
+def time_and_money(run: ProgramRun, budget: int) -> tuple[list[str], deploy_time.DeployModel, cost.Estimate | None]:
+    """The plan's first sections (modeled cold-deploy time, monthly cost), and the two figures."""
+    deploy = deploy_time.model(run)
+    lines = ["## Deploy time (modeled)", "", *deploy_time.report(deploy), "", "## Monthly cost", ""]
+    if not run.of_type("eks:index:Cluster"):
+        return [*lines, "This stack creates no AWS resource: nothing here is billed by AWS.", ""], deploy, None
+    estimate = cost.estimate(run, run.outputs["region"])
+    return [*lines, *cost.report(estimate, budget), ""], deploy, estimate
+
+
+def write_plan(run: ProgramRun, seconds: float, out_dir: Path, summary: list[str] | None = None) -> list[Path]:
+    """Write the plan files; return their paths. `summary`: the time and cost sections (time_and_money)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = defaultdict(int)
     for record in run.records:
@@ -137,6 +153,7 @@ def write_plan(run: ProgramRun, seconds: float, out_dir: Path) -> list[Path]:
         "ids and ARNs below are placeholders, stack secrets are placeholders and shown as `[secret]`.",
         f"Evaluated in {seconds:.2f} s; {len(run.records)} resources declared.",
         "",
+        *(summary or []),
         "## Resource counts",
         "",
         *[f"- `{t}`: {n}" for t, n in sorted(counts.items())],
@@ -176,6 +193,8 @@ def write_plan(run: ProgramRun, seconds: float, out_dir: Path) -> list[Path]:
         ),
         out_dir / "architecture.mmd": mermaid(run),
     }
+    if summary is not None:
+        files[out_dir / "summary.md"] = "\n".join([f"### Stack `{run.stack}`", "", *summary])
     for path, text in files.items():
         path.write_text(text)
     return list(files)
@@ -196,12 +215,30 @@ def main(argv: list[str] | None = None) -> int:
         print(str(error), file=sys.stderr)
         return 1
     seconds = time.perf_counter() - started
-    paths = write_plan(run, seconds, args.out or ROOT / "build" / args.stack)
+    budget = int(stack_config(args.stack).get("costBudgetUsd", 0))
+    try:
+        summary, deploy, estimate = time_and_money(run, budget)
+    except cost.CostError as error:
+        print(f"make synth: stack {args.stack}: {error}", file=sys.stderr)
+        return 1
+    out_dir = args.out or ROOT / "build" / args.stack
+    paths = write_plan(run, seconds, out_dir, summary)
     print(
         f"offline plan of stack '{args.stack}' (mocks only; nothing was contacted): {len(run.records)} resources in {seconds:.2f} s"
     )
+    bound = f" ({deploy.ratio:.2f} x the bound)" if deploy.bound else ""
+    print(f"  modeled cold deploy: {deploy_time.minutes(deploy.seconds)}{bound}")
+    if estimate is not None:
+        print(f"  estimated monthly cost: ${estimate.monthly_usd:,.2f}")
     for path in paths:
         print(f"  wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    if estimate is not None and budget and estimate.monthly_usd > budget:
+        print(
+            f"make synth: stack {args.stack}: the estimated monthly cost ${estimate.monthly_usd:,.2f} is above its "
+            f"costBudgetUsd of ${budget:,} (see {out_dir / 'plan.md'})",
+            file=sys.stderr,
+        )
+        return 3
     return 0
 
 

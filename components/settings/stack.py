@@ -75,6 +75,11 @@ class Settings(SettingsModel):
     argo: ArgoSettings = Field(default_factory=ArgoSettings, description="Argo Workflows.")
     django: DjangoSettings = Field(default_factory=DjangoSettings, description="The Django service.")
     addons: AddonSettings = Field(default_factory=AddonSettings, description="Cluster add-ons.")
+    cost_budget_usd: int = Field(
+        default=0,
+        ge=0,
+        description="Monthly cost ceiling in USD: make synth and the PR preview fail above it; 0 = none.",
+    )
     chart_mirror: ChartMirrorSettings = Field(
         default_factory=ChartMirrorSettings, description="Install every upstream chart from this mirror."
     )

@@ -366,7 +366,17 @@ def test_load_balancer_scenario_is_restricted(chart) -> None:
     service = chart.template(chart.values_file("ci-loadbalancer")).one("Service")
     assert service["spec"]["type"] == "LoadBalancer"
     assert service["spec"]["loadBalancerSourceRanges"] == ["203.0.113.0/24"]
+    # the AWS Load Balancer Controller's class, named because it runs without its defaulting webhook
+    assert service["spec"]["loadBalancerClass"] == "service.k8s.aws/nlb"
     assert service["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"] == "ip"
+
+
+@pytest.mark.parametrize("env", ["env-dev", "env-prod"])
+def test_the_aws_environments_name_the_nlb_class_for_a_load_balancer_service(chart, env: str) -> None:
+    values = chart.values_file(env)
+    assert yaml.safe_load(values.read_text())["service"]["loadBalancerClass"] == "service.k8s.aws/nlb"
+    cluster_ip = chart.template(values).one("Service")
+    assert cluster_ip["spec"]["type"] == "ClusterIP" and "loadBalancerClass" not in cluster_ip["spec"]
 
 
 @pytest.mark.parametrize("name", ["env-prod", "ci-ingress-alb"])

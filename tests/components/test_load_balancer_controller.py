@@ -165,3 +165,22 @@ def test_nothing_lands_on_the_inference_group() -> None:
 def test_other_partitions_are_refused() -> None:
     with pytest.raises(ValueError, match=r"us-gov-west-1.*partition"):
         build(region="us-gov-west-1")
+
+
+def test_the_rendered_chart_has_no_service_webhook_but_keeps_the_ingress_one() -> None:
+    """The real chart with the component's values: Services are never intercepted, Ingresses are validated."""
+    from components.load_balancer_controller import release_values
+    from tests import upstream_charts
+    from tests.components.contexts import values_context
+
+    values = release_values(values_context(vpc_id="vpc-0123456789abcdef0"), "arn:aws:iam::123456789012:role/lbc")
+    objects = upstream_charts.render("aws-load-balancer-controller", values, namespace="kube-system")
+    webhooks = {
+        webhook["name"]: webhook
+        for o in objects
+        if o["kind"] in ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
+        for webhook in o["webhooks"]
+    }
+    assert "mservice.elbv2.k8s.aws" not in webhooks
+    assert not [name for name, w in webhooks.items() if any("services" in r["resources"] for r in w["rules"])]
+    assert webhooks["vingress.elbv2.k8s.aws"]["failurePolicy"] == "Fail"

@@ -322,3 +322,9 @@ def test_prod_defaults_to_canary_and_dev_to_rolling_update(dev_config: dict[str,
     del prod["django"]["strategy"]
     assert load_settings(prod, stack="prod", secrets_present=ALL_SECRETS).django_strategy == "Canary"
     assert load_settings(dev_config, stack="dev", secrets_present=ALL_SECRETS).django_strategy == "RollingUpdate"
+
+
+def test_a_negative_cost_budget_is_refused(dev_config: dict[str, Any]) -> None:
+    dev_config["costBudgetUsd"] = -1
+    message = refuse(dev_config)
+    assert "eks-platform:costBudgetUsd = -1" in message and "greater than or equal to 0" in message

@@ -203,6 +203,7 @@ def test_preview_comments_the_rendered_diff_of_each_stack_beside_the_preview() -
         "STACK": "${{ matrix.stack }}",
         "BASE": "origin/${{ github.base_ref }}",
         "OUTCOME": f"${{{{ steps.{diff['id']}.outcome }}}}",
+        "SYNTH": "${{ steps.synth.outcome }}",
     }
     script = comment["with"]["script"]
     assert "readFileSync('make-diff.txt'" in script  # the diff's output is what lands in the comment
@@ -210,6 +211,21 @@ def test_preview_comments_the_rendered_diff_of_each_stack_beside_the_preview() -
     assert "<details>" in script and "</details>" in script
     assert "updateComment" in script and "createComment" in script
     assert load("preview")["permissions"]["pull-requests"] == "write"
+
+
+def test_preview_comments_deploy_time_and_cost_and_fails_over_the_budget() -> None:
+    """make synth's summary.md (modeled time, monthly cost) heads the comment; over budget the job fails."""
+    [job] = load("preview")["jobs"].values()
+    names = [s.get("name", uses(s)) for s in steps(job)]
+    [synth] = [s for s in steps(job) if s.get("run", "").startswith("make synth")]
+    assert synth["run"] == "make synth STACK=${{ matrix.stack }}" and synth["id"] == "synth"
+    assert synth["continue-on-error"] is True  # the comment and the preview still run
+    [comment] = [s for s in steps(job) if uses(s) == "actions/github-script"]
+    assert names.index(synth["name"]) < names.index(comment["name"])
+    script = comment["with"]["script"]
+    assert "`build/${STACK}/summary.md`" in script and script.index("summary,") < script.index("<details>")
+    [fail] = [s for s in steps(job) if s.get("if") == "${{ steps.synth.outcome == 'failure' }}"]
+    assert "exit 1" in fail["run"] and names.index(fail["name"]) == len(names) - 1
 
 
 def test_prod_preview_and_drift_use_the_read_only_role() -> None:
