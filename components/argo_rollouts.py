@@ -77,7 +77,9 @@ class ArgoRollouts(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("platform:index:ArgoRollouts", name, None, ctx.component(opts))
-        namespace = platform_namespace(f"{name}-ns", NAMESPACE, ctx.kubernetes(self))
+        namespace = platform_namespace(
+            f"{name}-ns", NAMESPACE, ctx.kubernetes(self), kubernetes_version=ctx.kubernetes_version
+        )
         # It creates no Service and no Ingress, so it needs no admission webhook of the load
         # balancer controller: it installs beside it, as soon as the system group has a node.
         chart_release(

@@ -40,6 +40,16 @@ WORKFLOW_POD_SECURITY = {
     "fsGroup": 10001,
     "seccompProfile": {"type": "RuntimeDefault"},
 }
+# The restricted Pod Security level for the controller and server pods (the chart's container
+# contexts lack a seccomp profile) and for the executor's init and wait containers, which the
+# controller adds to every workflow pod (the chart leaves `executor.securityContext` empty).
+ARGO_POD_SECURITY = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+EXECUTOR_SECURITY = {
+    "runAsNonRoot": True,
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,7 @@ def release_values(
     server_replicas = settings.server_replicas or ctx.replicas
     server: dict[str, Any] = {
         **place,
+        "podSecurityContext": ARGO_POD_SECURITY,
         "replicas": server_replicas,
         "authModes": [settings.auth_mode],
         "serviceType": "ClusterIP",  # reached by port-forward, or the optional Ingress below
@@ -162,6 +173,7 @@ def release_values(
         },
         "controller": {
             **place,
+            "podSecurityContext": ARGO_POD_SECURITY,
             "workflowNamespaces": [settings.namespace, *(extra_workflow_namespaces or [])],
             "workflowWorkers": controller.workers,
             "parallelism": controller.parallelism,
@@ -181,7 +193,10 @@ def release_values(
             },
         },
         "server": server,
-        "executor": {"resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}},
+        "executor": {
+            "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
+            "securityContext": EXECUTOR_SECURITY,
+        },
         "useStaticCredentials": False,  # IRSA, never access keys
     }
     if artifacts is not None:
@@ -254,7 +269,9 @@ class ArgoWorkflows(pulumi.ComponentResource):
         also run in (django-manage) and whose image they use. `sso_client_*`: stack secrets (authMode sso)."""
         super().__init__("platform:index:ArgoWorkflows", name, None, ctx.component(opts))
         self.namespace_name = settings.namespace
-        namespace = platform_namespace(f"{name}-ns", settings.namespace, ctx.kubernetes(self))
+        namespace = platform_namespace(
+            f"{name}-ns", settings.namespace, ctx.kubernetes(self), kubernetes_version=ctx.kubernetes_version
+        )
         if settings.auth_mode == "sso":
             kubernetes.core.v1.Secret(
                 f"{name}-sso",

@@ -9,7 +9,7 @@ import pulumi_aws as aws
 
 from components.context import ClusterContext
 from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs, policy_document
-from components.settings import ArgoSettings
+from components.settings import ArgoSettings, aws_names
 
 
 def tls_only_policy(bucket_arn: str) -> str:
@@ -64,10 +64,10 @@ class ArtifactBucket(pulumi.ComponentResource):
         """Artifacts of the workflows in `settings.namespace`; only `service_account` may use the bucket."""
         super().__init__("platform:index:ArtifactBucket", name, None, ctx.component(opts, owns_aws=True))
         child = pulumi.ResourceOptions(parent=self)
-        name_prefix = f"{ctx.cluster_name}-argo-artifacts"
+        prefix = aws_names.artifact_bucket_prefix(ctx.cluster_name)  # checked against S3's rules by the settings
         bucket = aws.s3.Bucket(
             f"{name}-bucket",
-            bucket_prefix=f"{name_prefix}-",
+            bucket_prefix=prefix,
             force_destroy=not ctx.retain_data,  # dev: destroy empties it; prod: never deleted by Pulumi
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=ctx.retain_data),
         )
@@ -129,7 +129,7 @@ class ArtifactBucket(pulumi.ComponentResource):
                 namespace=settings.namespace,
                 service_account=service_account,
                 policy=bucket.arn.apply(bucket_access_policy),
-                description=f"Argo workflow artifacts in {name_prefix}",
+                description=f"Argo workflow artifacts in {prefix.rstrip('-')}",
             ),
             opts=child,
         )

@@ -68,7 +68,7 @@ def provision_eks(settings: Settings) -> ClusterAccess:
             NetworkArgs(
                 cluster_name=cluster_name,
                 vpc_cidr=settings.vpc_cidr,
-                zones=settings.zones,
+                zones=settings.availability_zones or available_zones(settings.min_zone_count, aws_opts),
                 nat_gateway_mode=settings.nat_gateway_mode,
                 protect=settings.is_prod,
             ),
@@ -118,6 +118,22 @@ def provision_eks(settings: Settings) -> ClusterAccess:
         node_group_names=[group.node_group_name for group in node_groups.values()],
         node_groups=dict(node_groups),
     )
+
+
+def available_zones(count: int, opts: pulumi.ResourceOptions) -> list[str]:
+    """The region's first `count` zones in the available state, as this account names them.
+
+    Zone names map to physical zones per account, and a zone may be closed to new resources for
+    an account (ap-northeast-2b is for many): ask EC2 rather than assume `<region>a/b/c`.
+    """
+    found = aws.get_availability_zones(state="available", opts=pulumi.InvokeOptions(provider=opts.providers[0]))
+    names = sorted(found.names)
+    if len(names) < count:
+        raise pulumi.RunError(
+            f"eks-platform:availabilityZones: the region offers {len(names)} available zone(s) ({', '.join(names)}); "
+            f"this stack needs {count}: list them in availabilityZones or pick another region"
+        )
+    return names[:count]
 
 
 def connect_existing(settings: Settings) -> ClusterAccess:

@@ -18,7 +18,7 @@ import pulumi_kubernetes as kubernetes
 from components.context import ClusterContext
 from components.helm_release import chart_release
 from components.namespace import platform_namespace
-from components.settings import DjangoSettings
+from components.settings import DjangoSettings, aws_names
 
 CHART_PATH = "charts/django"
 RELEASE_NAME = "django"  # the chart's fullname, hence its ConfigMap and Service name
@@ -145,7 +145,7 @@ class DjangoApp(pulumi.ComponentResource):
         else:
             repository = aws.ecr.Repository(
                 f"{name}-ecr",
-                name=f"{ctx.cluster_name}/django",
+                name=aws_names.ecr_repository_name(ctx.cluster_name),  # checked against ECR's rules by the settings
                 image_tag_mutability="IMMUTABLE",  # a tag names one image forever: rollbacks are exact
                 image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
                 encryption_configurations=[aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS")],
@@ -162,7 +162,9 @@ class DjangoApp(pulumi.ComponentResource):
             repository_url = repository.repository_url
 
         # Kubernetes objects die with the cluster; the ECR repository above does not.
-        namespace = platform_namespace(f"{name}-ns", settings.namespace, ctx.kubernetes(self))
+        namespace = platform_namespace(
+            f"{name}-ns", settings.namespace, ctx.kubernetes(self), kubernetes_version=ctx.kubernetes_version
+        )
         secret = kubernetes.core.v1.Secret(
             f"{name}-secret",
             metadata={"name": APP_SECRET, "namespace": settings.namespace},

@@ -214,12 +214,8 @@ class LocalPostgres(pulumi.ComponentResource):
         self.namespace_name = namespace
         credentials = pulumi.Output.from_input(database_url).apply(lambda url: database_from_url(url, namespace))
 
-        # The pod meets the restricted profile; the API server holds it to that.
         namespace_resource = platform_namespace(
-            f"{name}-ns",
-            namespace,
-            ctx.kubernetes(self),
-            labels={"pod-security.kubernetes.io/enforce": "restricted"},
+            f"{name}-ns", namespace, ctx.kubernetes(self), kubernetes_version=ctx.kubernetes_version
         )
         in_namespace = ctx.kubernetes(self, [namespace_resource])
         metadata = {"name": NAME, "namespace": namespace, "labels": LABELS}

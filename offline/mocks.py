@@ -19,6 +19,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 ACCOUNT = "123456789012"
 REGION = "ap-northeast-2"
 OIDC_ISSUER = f"oidc.eks.{REGION}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+AVAILABLE_ZONES = "dca"  # unsorted, and without b: the program must sort and must not assume a/b/c
 
 
 def is_secret(value: Any) -> bool:
@@ -118,6 +119,9 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 "certificateAuthorities": [{"data": "LS0tLS1CRUdJTi1FWEFNUExFLS0tLS0="}],
                 "name": args.args["name"],
             }, []
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            # As EC2 answers many accounts in Seoul: zone b is not offered to new resources.
+            return {"names": [f"{REGION}{zone}" for zone in AVAILABLE_ZONES], "state": args.args.get("state")}, []
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/mock", "userId": "MOCK"}, []
         return {}, []

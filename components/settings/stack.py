@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from components.settings import aws_names
 from components.settings.addons import AddonSettings, ChartMirrorSettings
 from components.settings.argo import ArgoSettings
 from components.settings.base import (
@@ -187,6 +188,13 @@ class Settings(SettingsModel):
             )
 
     def _check_aws_stack(self) -> None:
+        aws_names.check_stack_name(self.stack)
+        aws_names.check_cluster_derived_names(
+            self.resolved_cluster_name,
+            artifact_bucket=self.argo.enabled and self.argo.artifacts.enabled,
+            ecr_repository=self.django.enabled and not self.django.image_repository,
+            defaulted=not self.cluster_name,
+        )
         if INFERENCE_NODE_GROUP not in self.node_groups:
             raise SettingError(
                 "nodeGroups",
@@ -287,11 +295,6 @@ class Settings(SettingsModel):
         if self.existing_cluster and self.existing_cluster.eks_cluster_name:
             return self.existing_cluster.eks_cluster_name
         return self.cluster_name or f"{NAMESPACE}-{self.stack}"
-
-    @property
-    def zones(self) -> list[str]:
-        """Availability zones for subnets: configured, else the region's first two or three."""
-        return self.availability_zones or [f"{self.region}{s}" for s in "abc"[: self.min_zone_count]]
 
     @property
     def nat_gateway_mode(self) -> str:

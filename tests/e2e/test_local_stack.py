@@ -19,7 +19,7 @@ from pulumi import automation as auto
 
 from e2e import chart_repo
 from e2e.control_plane import CONTEXT_NAME, Layout
-from e2e.kubeapi import KubeApi
+from e2e.kubeapi import ApiError, KubeApi
 from e2e.stack import e2e_overrides, open_stack, random_secrets
 
 STACK = "local"
@@ -97,6 +97,35 @@ def test_up_succeeds(deployment: Deployment) -> None:
     assert deployment.up.summary.result == "succeeded"
     FIGURES["resources_created"] = deployment.up.summary.resource_changes.get("create", 0)
     assert FIGURES["resources_created"] > 20
+
+
+def test_the_platform_namespaces_enforce_restricted_pod_security(deployment: Deployment, api: KubeApi) -> None:
+    """The labels are on the namespaces, and the API server refuses a pod that breaks the level there."""
+    for name in WORKLOAD_NAMESPACES:
+        labels = api.get(f"/api/v1/namespaces/{name}")["metadata"]["labels"]
+        assert {mode: labels.get(f"pod-security.kubernetes.io/{mode}") for mode in ("enforce", "audit", "warn")} == {
+            "enforce": "restricted",
+            "audit": "restricted",
+            "warn": "restricted",
+        }, name
+    root_pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "runs-as-root"},
+        "spec": {"containers": [{"name": "c", "image": "busybox:1.37.0", "securityContext": {"privileged": True}}]},
+    }
+    with pytest.raises(ApiError) as refused:
+        api.create("/api/v1/namespaces/django/pods?dryRun=All", root_pod)
+    assert refused.value.code == 403 and 'violates PodSecurity "restricted:v1.34"' in str(refused.value)
+
+
+def test_every_pod_the_stack_made_was_admitted(deployment: Deployment, api: KubeApi) -> None:
+    """Every workload's pods exist (admitted under restricted), the migration hook's among them."""
+    pods = {name: items(api, f"/api/v1/namespaces/{name}/pods") for name in WORKLOAD_NAMESPACES}
+    assert all(pods.values()), {name: len(found) for name, found in pods.items()}
+    events = items(api, "/api/v1/events?fieldSelector=reason%3DFailedCreate")
+    refused = [e["message"] for e in events if "PodSecurity" in e.get("message", "")]
+    assert refused == []
 
 
 def test_argo_runs_only_on_proto_inference_ng_with_the_toleration(deployment: Deployment, api: KubeApi) -> None:
