@@ -10,7 +10,7 @@ from __future__ import annotations
 import pulumi
 
 from components.argo_rollouts import ArgoRollouts
-from components.argo_workflows import WORKFLOW_SERVICE_ACCOUNT, ArgoWorkflows
+from components.argo_workflows import WORKFLOW_SERVICE_ACCOUNT, ArgoWorkflows, workflow_namespaces
 from components.artifact_bucket import ArtifactBucket
 from components.cluster_access import connect_existing, provision_eks
 from components.cluster_autoscaler import ClusterAutoscaler
@@ -62,7 +62,13 @@ if django_settings.enabled:
 # ---- Argo Workflows, pinned to PROTO-INFERENCE-NG -----------------------------------------------
 argo = bucket = None
 if argo_settings.enabled and argo_settings.artifacts.enabled and ctx.owns_aws:
-    bucket = ArtifactBucket(f"{stack}-argo-artifacts", argo_settings, ctx, service_account=WORKFLOW_SERVICE_ACCOUNT)
+    bucket = ArtifactBucket(
+        f"{stack}-argo-artifacts",
+        argo_settings,
+        ctx,
+        service_account=WORKFLOW_SERVICE_ACCOUNT,
+        workflow_namespaces=workflow_namespaces(argo_settings, django),
+    )
 if argo_settings.enabled:
     argo = ArgoWorkflows(
         f"{stack}-argo",

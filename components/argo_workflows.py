@@ -73,6 +73,14 @@ def artifact_repository(settings: ArgoSettings, bucket: ArtifactBucket | None) -
     return None
 
 
+def workflow_namespaces(settings: ArgoSettings, django: DjangoApp | None) -> list[str]:
+    """Where workflows run: Argo's namespace, and Django's (django-manage needs the app's ConfigMap and Secret).
+
+    The chart creates the workflow service account, annotated with the artifact role, in each.
+    """
+    return [settings.namespace, *([django.namespace_name] if django else [])]
+
+
 def substitute(value: Any, placeholder: str, replacement: pulumi.Input[str]) -> Any:
     """`value` with every string that contains `placeholder` resolved against `replacement`."""
     if isinstance(value, dict):
@@ -118,12 +126,11 @@ def release_values(
     ctx: ClusterContext,
     *,
     artifacts: ArtifactRepository | None = None,
-    extra_workflow_namespaces: list[str] | None = None,
+    namespaces: list[str] | None = None,
 ) -> dict[str, Any]:
     """Helm values of the argo-workflows chart. Never contains a secret (SSO uses a Secret ref).
 
-    `extra_workflow_namespaces`: other namespaces workflows run in (django-manage runs next to
-    the app's ConfigMap and Secret).
+    `namespaces`: where workflows run (`workflow_namespaces`); Argo's own alone by default.
     """
     place = pinned(ctx.inference.node_selector, ctx.inference.tolerations)
     server_replicas = settings.server_replicas or ctx.replicas
@@ -174,7 +181,7 @@ def release_values(
         "controller": {
             **place,
             "podSecurityContext": ARGO_POD_SECURITY,
-            "workflowNamespaces": [settings.namespace, *(extra_workflow_namespaces or [])],
+            "workflowNamespaces": namespaces or [settings.namespace],
             "workflowWorkers": controller.workers,
             "parallelism": controller.parallelism,
             "extraArgs": ["--qps", str(controller.qps), "--burst", str(controller.burst)],
@@ -289,7 +296,7 @@ class ArgoWorkflows(pulumi.ComponentResource):
                 settings,
                 ctx,
                 artifacts=artifacts,
-                extra_workflow_namespaces=[django.namespace_name] if django else [],
+                namespaces=workflow_namespaces(settings, django),
             ),
             mirror=ctx.chart_mirror,
             # Not on the Django release: a failed migration must not block Argo, nor Argo wait for

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -59,9 +60,11 @@ class ArtifactBucket(pulumi.ComponentResource):
         ctx: ClusterContext,
         *,
         service_account: str,
+        workflow_namespaces: Sequence[str],
         opts: pulumi.ResourceOptions | None = None,
     ):
-        """Artifacts of the workflows in `settings.namespace`; only `service_account` may use the bucket."""
+        """Artifacts of the workflows; only `service_account` of each of `workflow_namespaces` may use the
+        bucket: the argo-workflows chart creates it, with this role's annotation, in every one of them."""
         super().__init__("platform:index:ArtifactBucket", name, None, ctx.component(opts, owns_aws=True))
         child = pulumi.ResourceOptions(parent=self)
         prefix = aws_names.artifact_bucket_prefix(ctx.cluster_name)  # checked against S3's rules by the settings
@@ -126,8 +129,9 @@ class ArtifactBucket(pulumi.ComponentResource):
             ServiceAccountRoleArgs(
                 oidc_provider_arn=ctx.oidc_provider_arn,
                 oidc_provider_url=ctx.oidc_provider_url,
-                namespace=settings.namespace,
+                namespace=workflow_namespaces[0],
                 service_account=service_account,
+                also_in_namespaces=tuple(workflow_namespaces[1:]),
                 policy=bucket.arn.apply(bucket_access_policy),
                 description=f"Argo workflow artifacts in {prefix.rstrip('-')}",
             ),

@@ -99,8 +99,11 @@ def provision_eks(settings: Settings) -> ClusterAccess:
         opts=aws_opts,
     )
     joins = NodeGroupCluster(cluster_name, cluster.node_role_arn, private_subnet_ids, control_plane=cluster)
+    live = live_desired_sizes(cluster_name, aws_opts)
     node_groups = {
-        group: NodeGroup(f"{stack}-{group.lower()}", group, spec, joins, opts=aws_opts)
+        group: NodeGroup(
+            f"{stack}-{group.lower()}", group, spec, joins, live_desired_size=live.get(group), opts=aws_opts
+        )
         for group, spec in settings.node_groups.items()
     }
     k8s_provider = kubernetes_provider(
@@ -118,6 +121,24 @@ def provision_eks(settings: Settings) -> ClusterAccess:
         node_group_names=[group.node_group_name for group in node_groups.values()],
         node_groups=dict(node_groups),
     )
+
+
+def live_desired_sizes(cluster_name: str, opts: pulumi.ResourceOptions) -> dict[str, int]:
+    """The current desired size of each node group the cluster already has; {} before the first deploy.
+
+    The autoscaler owns a group's desired size (the program ignores changes to it), so only the
+    live value tells whether a new minSize or maxSize leaves it out of range (components/node_group.py).
+    Read-only calls: eks:ListClusters, eks:ListNodegroups, eks:DescribeNodegroup.
+    """
+    invoke = pulumi.InvokeOptions(provider=opts.providers[0])
+    if cluster_name not in aws.eks.get_clusters(opts=invoke).names:
+        return {}
+    names = aws.eks.get_node_groups(cluster_name=cluster_name, opts=invoke).names
+    sizes = {}
+    for name in names:
+        group = aws.eks.get_node_group(cluster_name=cluster_name, node_group_name=name, opts=invoke)
+        sizes[name] = group.scaling_configs[0].desired_size
+    return sizes
 
 
 def available_zones(count: int, opts: pulumi.ResourceOptions) -> list[str]:

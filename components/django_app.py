@@ -98,10 +98,17 @@ def strategy_values(settings: DjangoSettings, environment: str) -> dict[str, Any
     if settings.strategy.canary_steps:
         steps = [step.model_dump(by_alias=True, exclude_none=True) for step in settings.strategy.canary_steps]
         strategy["canary"] = {"steps": steps}
+    blue_green: dict[str, Any] = {}
     if settings.strategy.auto_promotion is True:
-        strategy["blueGreen"] = {"autoPromotionEnabled": True}
+        blue_green = {"autoPromotionEnabled": True}
     elif settings.strategy.auto_promotion is False:  # and no delay left over from the values file's preset
-        strategy["blueGreen"] = {"autoPromotionEnabled": False, "autoPromotionSeconds": 0}
+        blue_green = {"autoPromotionEnabled": False, "autoPromotionSeconds": 0}
+    if settings.strategy.preview_host:
+        blue_green["previewHost"] = settings.strategy.preview_host
+    if settings.strategy.preview_certificate_arn:  # never the values file's placeholder
+        blue_green["previewIngress"] = {"certificateArn": settings.strategy.preview_certificate_arn}
+    if blue_green:
+        strategy["blueGreen"] = blue_green
     return strategy
 
 

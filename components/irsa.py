@@ -10,9 +10,12 @@ import pulumi
 import pulumi_aws as aws
 
 
-def trust_policy(oidc_provider_arn: str, oidc_provider_url: str, namespace: str, service_account: str) -> str:
-    """A trust policy naming exactly one service account of one namespace, for STS only."""
+def trust_policy(
+    oidc_provider_arn: str, oidc_provider_url: str, namespace: str, service_account: str, *more_namespaces: str
+) -> str:
+    """A trust policy naming exactly one service account (of one namespace, or of each listed), for STS only."""
     issuer = oidc_provider_url.removeprefix("https://")
+    subjects = [f"system:serviceaccount:{ns}:{service_account}" for ns in (namespace, *more_namespaces)]
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -23,7 +26,8 @@ def trust_policy(oidc_provider_arn: str, oidc_provider_url: str, namespace: str,
                     "Action": "sts:AssumeRoleWithWebIdentity",
                     "Condition": {
                         "StringEquals": {
-                            f"{issuer}:sub": f"system:serviceaccount:{namespace}:{service_account}",
+                            # StringEquals with a list admits any one of them
+                            f"{issuer}:sub": subjects[0] if len(subjects) == 1 else subjects,
                             f"{issuer}:aud": "sts.amazonaws.com",
                         }
                     },
@@ -46,6 +50,9 @@ class ServiceAccountRoleArgs:
     """Namespace of the service account."""
     service_account: str
     """Name of the service account allowed to assume the role."""
+    also_in_namespaces: tuple[str, ...] = ()
+    """Other namespaces whose service account of the same name may assume it too (a chart that
+    creates it, role annotation included, in each of several namespaces)."""
     policy: pulumi.Input[str] | None = None
     """Inline permissions (JSON policy document); None for a role with managed policies only."""
     managed_policy_arns: list[str] = field(default_factory=list)
@@ -66,7 +73,7 @@ class ServiceAccountRole(pulumi.ComponentResource):
             f"{name}-role",
             description=args.description or f"IRSA for {args.namespace}/{args.service_account}",
             assume_role_policy=pulumi.Output.all(args.oidc_provider_arn, args.oidc_provider_url).apply(
-                lambda ids: trust_policy(ids[0], ids[1], args.namespace, args.service_account)
+                lambda ids: trust_policy(ids[0], ids[1], args.namespace, args.service_account, *args.also_in_namespaces)
             ),
             opts=child,
         )

@@ -33,6 +33,21 @@ def ami_type_for(instance_types: list[str]) -> str:
     return versions.GPU_AMI_TYPE if family in _GPU_FAMILIES else versions.DEFAULT_AMI_TYPE
 
 
+def desired_size(settings: NodeGroupSettings, live: int | None) -> tuple[int, bool]:
+    """(desired size to declare, whether to send it) for a group whose live desired size is `live`.
+
+    The autoscaler owns the desired size, so the program normally ignores changes to it. But EKS
+    refuses a scaling config whose desired size lies outside [minSize, maxSize] (UpdateNodegroupConfig:
+    "desired capacity ... can't be lower than min / greater than max"), and the provider would send
+    the stale one: raising minSize above it, or lowering maxSize below it, would fail the update.
+    Then the desired size is moved into the new range, and sent.
+    """
+    if live is None:
+        return settings.desired_size, False
+    clamped = min(max(live, settings.min_size), settings.max_size)
+    return clamped, clamped != live
+
+
 @dataclass(frozen=True)
 class NodeGroupCluster:
     """The cluster side of a node group: what it joins, as which role, in which subnets."""
@@ -58,9 +73,11 @@ class NodeGroup(pulumi.ComponentResource):
         group_name: str,
         settings: NodeGroupSettings,
         cluster: NodeGroupCluster,
+        live_desired_size: int | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
-        """`group_name` as in the stack config (e.g. PROTO-INFERENCE-NG); `settings` its `nodeGroups` entry."""
+        """`group_name` as in the stack config (e.g. PROTO-INFERENCE-NG); `settings` its `nodeGroups` entry;
+        `live_desired_size` the group's current desired size on AWS (None before it exists)."""
         super().__init__("platform:index:NodeGroup", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         node_tags = {"Name": f"{cluster.cluster_name}-{group_name}"}
@@ -96,6 +113,7 @@ class NodeGroup(pulumi.ComponentResource):
         )
 
         template_tags = autoscaler_node_template_tags(labels, taints)
+        desired, resize = desired_size(settings, live_desired_size)
         node_group = aws.eks.NodeGroup(
             f"{name}-ng",
             cluster_name=cluster.cluster_name,
@@ -106,7 +124,7 @@ class NodeGroup(pulumi.ComponentResource):
             capacity_type=settings.capacity_type,
             ami_type=ami_type_for(settings.instance_types),
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                min_size=settings.min_size, desired_size=settings.desired_size, max_size=settings.max_size
+                min_size=settings.min_size, desired_size=desired, max_size=settings.max_size
             ),
             labels=labels,
             taints=[
@@ -123,7 +141,7 @@ class NodeGroup(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=[cluster.control_plane] if cluster.control_plane else [],
-                ignore_changes=["scalingConfig.desiredSize"],
+                ignore_changes=[] if resize else ["scalingConfig.desiredSize"],
             ),
         )
 

@@ -150,8 +150,18 @@ def _albs(run: ProgramRun) -> Iterator[tuple[str, str]]:
     """(release name, scheme) of every enabled Ingress of class alb in the releases' values."""
     for release in run.of_type(RELEASE):
         values = _merged_values(release.plain)
+        name = release.plain.get("name", release.name)
         for ingress in _ingresses(values):
-            yield release.plain.get("name", release.name), _scheme(ingress)
+            yield name, _scheme(ingress)
+            # charts/django under BlueGreen: the preview host has an Ingress, hence an ALB, of its own
+            strategy = values.get("strategy") or {}
+            if (
+                ingress is not None
+                and strategy.get("type") == "BlueGreen"
+                and "previewIngress" in (strategy.get("blueGreen") or {})
+            ):
+                preview = strategy["blueGreen"]["previewIngress"]
+                yield f"{name} (BlueGreen preview)", preview.get("scheme") or "internal"
 
 
 def _merged_values(release: Mapping[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,8 @@ ACCOUNT = "123456789012"
 REGION = "ap-northeast-2"
 OIDC_ISSUER = f"oidc.eks.{REGION}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 AVAILABLE_ZONES = "dca"  # unsorted, and without b: the program must sort and must not assume a/b/c
+LIVE_NODE_GROUPS: dict[str, dict[str, int]] = {}
+"""What the (mocked) account already runs: cluster name -> node group -> desired size. Empty: a first deploy."""
 
 
 def is_secret(value: Any) -> bool:
@@ -122,6 +124,16 @@ class PlatformMocks(pulumi.runtime.Mocks):
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             # As EC2 answers many accounts in Seoul: zone b is not offered to new resources.
             return {"names": [f"{REGION}{zone}" for zone in AVAILABLE_ZONES], "state": args.args.get("state")}, []
+        if args.token == "aws:eks/getClusters:getClusters":
+            return {"names": sorted(LIVE_NODE_GROUPS)}, []
+        if args.token == "aws:eks/getNodeGroups:getNodeGroups":
+            return {
+                "clusterName": args.args["clusterName"],
+                "names": sorted(LIVE_NODE_GROUPS[args.args["clusterName"]]),
+            }, []
+        if args.token == "aws:eks/getNodeGroup:getNodeGroup":
+            desired = LIVE_NODE_GROUPS[args.args["clusterName"]][args.args["nodeGroupName"]]
+            return {"scalingConfigs": [{"desiredSize": desired, "minSize": 0, "maxSize": desired}]}, []
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/mock", "userId": "MOCK"}, []
         return {}, []

@@ -103,11 +103,13 @@ def run_program(
     *,
     secrets: dict[str, str] | None = None,
     with_placeholder_secrets: bool = True,
+    preview: bool = True,
 ) -> ProgramRun:
     """Run the whole program for `stack` and return what it registered.
 
     `config` defaults to the stack file's; `secrets` overrides placeholder values, and
-    `with_placeholder_secrets=False` leaves unset secrets unset (to test the error).
+    `with_placeholder_secrets=False` leaves unset secrets unset (to test the error). `preview=False`
+    runs it as `pulumi up` would (not a dry run).
     """
     given = stack_file_config(stack) if config is None else dict(config)
     # `secure:` ciphertexts of a real stack file stand for secrets that are set; offline they
@@ -123,7 +125,7 @@ def run_program(
 
     monitor = RecordingMonitor(PlatformMocks())
     runtime_settings.ROOT.set(None)  # a fresh root Stack resource per run
-    pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=True, monitor=monitor)
+    pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     set_all_config(
         {f"{NAMESPACE}:{key}": _encode(value) for key, value in values.items()},
         [f"{NAMESPACE}:{key}" for key in secret_values],

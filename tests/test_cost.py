@@ -126,3 +126,14 @@ def test_the_readme_shows_the_committed_stacks_current_figures(dev: ProgramRun, 
         row = next(line for line in readme.splitlines() if line.startswith(f"| {run.stack} | "))
         assert f"{deploy_time.minutes(deploy.seconds)} ({deploy.ratio:.2f} x the" in row, row
         assert f"${cost.estimate(run, 'ap-northeast-2').monthly_usd:,.2f}" in row, row
+
+
+def test_a_blue_green_preview_costs_an_internal_alb_of_its_own(dev_config: dict[str, Any]) -> None:
+    certificate = "arn:aws:acm:ap-northeast-2:123456789012:certificate/22222222-2222-2222-2222-222222222222"
+    dev_config["django"] = {
+        **dev_config["django"],
+        "strategy": {"type": "BlueGreen", "previewCertificateArn": certificate},
+    }
+    found = items(run_program("dev", dev_config))
+    assert "ALB of release django (BlueGreen preview) (internal)" in found
+    assert not [what for what in found if what.startswith("public IPv4 of the django (BlueGreen preview)")]

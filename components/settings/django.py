@@ -38,6 +38,21 @@ class DjangoStrategySettings(SettingsModel):
         default=None, description="BlueGreen only: promote without review; unset = the environment's values file."
     )
 
+    preview_host: str = Field(
+        default="",
+        pattern=r"^([a-z0-9]([a-z0-9.-]*[a-z0-9])?)?$",
+        description="BlueGreen only: the preview's host; '' = preview.<first host>. It gets an internal ALB of its own.",
+    )
+    preview_certificate_arn: str = Field(
+        default="",
+        description="BlueGreen only: ACM certificate naming the preview host; required behind an HTTPS ALB.",
+    )
+
+    @field_validator("preview_certificate_arn")
+    @classmethod
+    def _preview_certificate(cls, value: str) -> str:
+        return certificate_arn(value, "previewCertificateArn")
+
     def resolved(self, environment: str) -> str:
         """The configured type, else Canary in prod (ALB-weighted) and RollingUpdate elsewhere."""
         return self.type or ("Canary" if environment == "prod" else "RollingUpdate")
@@ -48,8 +63,14 @@ class DjangoStrategySettings(SettingsModel):
             raise SettingError(
                 "canarySteps", "[...]", f"only with type Canary (type is {self.type or 'the default'!r})"
             )
-        if self.auto_promotion is not None and self.type != "BlueGreen":
-            raise SettingError("autoPromotion", self.auto_promotion, "only with type BlueGreen")
+        blue_green_only = {
+            "autoPromotion": self.auto_promotion,
+            "previewHost": self.preview_host or None,
+            "previewCertificateArn": self.preview_certificate_arn or None,
+        }
+        for key, value in blue_green_only.items():
+            if value is not None and self.type != "BlueGreen":
+                raise SettingError(key, value, "only with type BlueGreen")
         return self
 
 

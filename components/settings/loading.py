@@ -10,6 +10,7 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import ValidationError
 
 from components.settings.base import NAMESPACE, SECRETS, ConfigError, SettingError
+from components.settings.placeholders import describe, documentation_values
 from components.settings.stack import Settings
 
 
@@ -126,4 +127,20 @@ def from_pulumi_config() -> Settings:
     prefix = f"{NAMESPACE}:"
     given = {key.removeprefix(prefix) for key in {*CONFIG.get(), *get_config_env()} if key.startswith(prefix)}
     present = {key for key in SECRETS if get(key)}  # a declared default of "" means "not set"
-    return load_settings(read_raw_config(get, given), stack=pulumi.get_stack(), secrets_present=present)
+    settings = load_settings(read_raw_config(get, given), stack=pulumi.get_stack(), secrets_present=present)
+    refuse_documentation_values(settings, deploying=not pulumi.runtime.is_dry_run())
+    return settings
+
+
+def refuse_documentation_values(settings: Settings, *, deploying: bool) -> None:
+    """A prod `up` with documentation-only values stops here, before anything exists; elsewhere they are warnings."""
+    import pulumi
+
+    found = documentation_values(settings)
+    if found and deploying and settings.is_prod:
+        raise ConfigError(
+            f"Refusing to deploy stack '{settings.stack}' ({settings.environment}) with documentation-only values; "
+            f"nothing was created:\n{describe(found)}\nReplace each with your own (README: the AWS sequence)."
+        )
+    for key, value, why in found:
+        pulumi.log.warn(f"{NAMESPACE}:{key} = {value!r}: {why}; replace it before deploying (a prod up refuses it)")

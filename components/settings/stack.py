@@ -174,6 +174,18 @@ class Settings(SettingsModel):
                 f"an ACM certificate ARN: the Django Ingress ({', '.join(self.django.hosts)}) is an internet-facing "
                 "ALB, which must terminate HTTPS (the app redirects HTTP to HTTPS when DEBUG is off)",
             )
+        if (
+            self.django_strategy == "BlueGreen"
+            and self.django_ingress_is_public_alb
+            and not self.django.strategy.preview_certificate_arn
+        ):
+            preview = self.django.strategy.preview_host or f"preview.{self.django.hosts[0]}"
+            raise SettingError(
+                "django.strategy.previewCertificateArn",
+                "",
+                f"an ACM certificate naming the BlueGreen preview host {preview}: the preview gets an internal ALB of "
+                "its own, which serves HTTPS as the live one does, and the live certificate names only django.hosts",
+            )
         if self.django_strategy in ("BlueGreen", "Canary") and not self.addons.argo_rollouts.enabled:
             raise SettingError(
                 "django.strategy.type",

@@ -118,6 +118,18 @@ def test_stack_canary_steps_and_bluegreen_promotion_reach_the_chart(chart, dev_c
     dev_config["django"]["strategy"] = {"type": "Canary", "canarySteps": [{"setWeight": 25}, {"pause": {}}]}
     rollout = program_render(chart, run_program("dev", dev_config)).one("Rollout")
     assert rollout["spec"]["strategy"]["canary"]["steps"] == [{"setWeight": 25}, {"pause": {}}]
-    dev_config["django"]["strategy"] = {"type": "BlueGreen", "autoPromotion": False}
-    rollout = program_render(chart, run_program("dev", dev_config)).one("Rollout")
+    certificate = "arn:aws:acm:ap-northeast-2:123456789012:certificate/22222222-2222-2222-2222-222222222222"
+    dev_config["django"]["strategy"] = {
+        "type": "BlueGreen",
+        "autoPromotion": False,
+        "previewHost": "next.dev.example.com",
+        "previewCertificateArn": certificate,
+    }
+    manifests = program_render(chart, run_program("dev", dev_config))
+    rollout = manifests.one("Rollout")
     assert rollout["spec"]["strategy"]["blueGreen"]["autoPromotionEnabled"] is False
+    [preview] = [i for i in manifests.of_kind("Ingress") if i["metadata"]["name"] == "django-preview"]
+    assert preview["spec"]["rules"][0]["host"] == "next.dev.example.com"
+    annotations = preview["metadata"]["annotations"]
+    assert annotations["alb.ingress.kubernetes.io/certificate-arn"] == certificate
+    assert annotations["alb.ingress.kubernetes.io/scheme"] == "internal"

@@ -53,7 +53,7 @@ def _smoke_container(manifests) -> dict[str, Any]:
 @pytest.mark.parametrize("strategy", STRATEGIES)
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_every_strategy_renders_valid_objects_for_every_environment(chart, env: str, strategy: str) -> None:
-    manifests = chart.template(chart.values_file(env), overrides={"strategy": {"type": strategy}})
+    manifests = chart.template(chart.values_file(env), overrides={"strategy.type": strategy})
     for doc in manifests:
         chart.validate(doc)
     kinds = {doc["kind"] for doc in manifests}
@@ -190,27 +190,48 @@ def test_prod_promotes_by_hand_and_dev_by_itself(chart) -> None:
     ],
 )  # fmt: skip
 def test_the_preview_host_routes_to_the_preview_service(chart, name: str, overrides, preview_host: str) -> None:
+    """On an Ingress (and, with class alb, an ALB) of its own: internal, with a certificate of its own."""
     manifests = chart.template(chart.values_file(name), overrides=overrides)
-    ingress = manifests.one("Ingress")
-    rules = {rule["host"]: rule["http"]["paths"] for rule in ingress["spec"]["rules"]}
-    assert rules.keys() == {"django.example.com", preview_host}
-    [preview] = rules[preview_host]
-    assert preview["backend"] == {"service": {"name": "django-preview", "port": {"name": "http"}}}
+    ingresses = {i["metadata"]["name"]: i for i in manifests.of_kind("Ingress")}
+    assert set(ingresses) == {"django", "django-preview"}
+    live = {rule["host"] for rule in ingresses["django"]["spec"]["rules"]}
+    assert live == {"django.example.com"}  # the live ALB serves no preview host
+    [rule] = ingresses["django-preview"]["spec"]["rules"]
+    assert rule["host"] == preview_host
+    assert [p["backend"] for p in rule["http"]["paths"]] == [
+        {"service": {"name": "django-preview", "port": {"name": "http"}}}
+    ]
     assert _service(manifests, "django-preview")["spec"]["ports"][0]["name"] == "http"
-    for path in rules["django.example.com"]:
-        assert path["backend"] == {"service": {"name": "django", "port": {"name": "http"}}}
-    # the same ALB (one Ingress, its annotations) and a host Django answers
-    assert ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/target-type"] == "ip"
+    live_annotations = ingresses["django"]["metadata"]["annotations"]
+    annotations = ingresses["django-preview"]["metadata"]["annotations"]
+    assert annotations["alb.ingress.kubernetes.io/scheme"] == "internal"
+    assert annotations["alb.ingress.kubernetes.io/target-type"] == "ip"
+    assert annotations["alb.ingress.kubernetes.io/ssl-redirect"] == "443"
+    certificate = annotations["alb.ingress.kubernetes.io/certificate-arn"]
+    assert certificate.endswith("/11111111-1111-1111-1111-111111111111")
+    assert certificate != live_annotations["alb.ingress.kubernetes.io/certificate-arn"]
     assert preview_host in manifests.config_data["ALLOWED_HOSTS"].split(",")
 
 
-def test_the_preview_host_joins_the_nginx_tls_hosts(chart) -> None:
-    ingress = _render(chart, "ci-ingress-nginx-tls", "BlueGreen").one("Ingress")
-    assert ingress["spec"]["tls"][0]["hosts"] == [
-        "django.example.com",
-        "www.django.example.com",
-        "preview.django.example.com",
+def test_an_https_alb_preview_without_a_certificate_of_its_own_is_refused(chart) -> None:
+    error = chart.template_error(
+        chart.values_file("env-prod"),
+        overrides={"strategy.type": "BlueGreen", "strategy.blueGreen.previewIngress.certificateArn": ""},
+    )
+    assert (
+        'strategy.blueGreen.previewIngress.certificateArn: required: the preview host "preview.django.example.com"'
+        in error
+    )
+
+
+def test_the_nginx_preview_uses_the_tls_secret_for_its_own_host(chart) -> None:
+    manifests = _render(chart, "ci-ingress-nginx-tls", "BlueGreen")
+    ingresses = {i["metadata"]["name"]: i for i in manifests.of_kind("Ingress")}
+    assert ingresses["django"]["spec"]["tls"][0]["hosts"] == ["django.example.com", "www.django.example.com"]
+    assert ingresses["django-preview"]["spec"]["tls"] == [
+        {"secretName": ingresses["django"]["spec"]["tls"][0]["secretName"], "hosts": ["preview.django.example.com"]}
     ]
+    assert "annotations" not in ingresses["django-preview"]["metadata"]  # nothing ALB-specific
 
 
 def test_no_preview_host_without_an_ingress(chart) -> None:

@@ -185,3 +185,22 @@ def test_argo_ingress_on_aws_without_a_certificate_is_refused(dev_config) -> Non
     dev_config["argo"].update(ingressHost="argo.example.com")
     with pytest.raises(ProgramError, match=r"eks-platform:argo\.certificateArn = '': an ACM certificate ARN"):
         run_program("dev", dev_config)
+
+
+def test_the_artifact_role_trusts_every_service_account_the_chart_annotates_with_it(aws_stack: ProgramRun) -> None:
+    """The chart makes the workflow service account, with the role's annotation, in each workflow namespace."""
+    from tests.upstream_charts import render
+
+    values = argo_release(aws_stack).plain["values"]
+    role_arn = values["workflow"]["serviceAccount"]["annotations"]["eks.amazonaws.com/role-arn"]
+    annotated = {
+        o["metadata"]["namespace"]
+        for o in render("argo-workflows", values, namespace="argo")
+        if o["kind"] == "ServiceAccount"
+        and (o["metadata"].get("annotations") or {}).get("eks.amazonaws.com/role-arn") == role_arn
+    }
+    assert annotated == {"argo", "django"}
+    [role] = [r for r in aws_stack.of_type("aws:iam/role:Role") if r.name.endswith("-argo-artifacts-access-role")]
+    [statement] = json.loads(role.plain["assumeRolePolicy"])["Statement"]
+    [subjects] = [v for k, v in statement["Condition"]["StringEquals"].items() if k.endswith(":sub")]
+    assert sorted(subjects) == sorted(f"system:serviceaccount:{ns}:{WORKFLOW_SERVICE_ACCOUNT}" for ns in annotated)

@@ -27,6 +27,7 @@ def build(retain: bool = False):
                 retain_data=retain,
             ),
             service_account="argo-workflow",
+            workflow_namespaces=["argo"],
         )
     )
     return {r.type.split(":")[-1]: r for r in records}

@@ -328,3 +328,28 @@ def test_a_negative_cost_budget_is_refused(dev_config: dict[str, Any]) -> None:
     dev_config["costBudgetUsd"] = -1
     message = refuse(dev_config)
     assert "eks-platform:costBudgetUsd = -1" in message and "greater than or equal to 0" in message
+
+
+def test_a_blue_green_preview_behind_an_https_alb_needs_its_own_certificate(dev_config: dict[str, Any]) -> None:
+    dev_config["django"]["strategy"] = {"type": "BlueGreen"}
+    message = refuse(dev_config)
+    assert "eks-platform:django.strategy.previewCertificateArn = ''" in message
+    assert "preview host preview.django.dev.example.com" in message and "internal ALB of its own" in message
+
+
+@pytest.mark.parametrize(
+    ("strategy", "fragment"),
+    [
+        (
+            {"type": "Canary", "previewHost": "next.example.com"},
+            "django.strategy.previewHost = 'next.example.com': only with type BlueGreen",
+        ),
+        (
+            {"type": "BlueGreen", "previewCertificateArn": "arn:aws:acm:x"},
+            "django.strategy.previewCertificateArn = 'arn:aws:acm:x'",
+        ),
+    ],
+)
+def test_preview_options_are_checked(dev_config: dict[str, Any], strategy: dict[str, Any], fragment: str) -> None:
+    dev_config["django"]["strategy"] = strategy
+    assert fragment in refuse(dev_config)

@@ -104,6 +104,7 @@ def test_the_artifact_bucket_component_passes() -> None:
             ArgoSettings.model_validate({"artifacts": {"expirationDays": 7}}),
             unit_context(aws_stack=True, cluster_name="eks-platform-test"),
             service_account="argo-workflow",
+            workflow_namespaces=["argo"],
         )
     )
     assert any(r.type == BUCKET for r in records)

@@ -463,8 +463,9 @@ strategy.blueGreen.previewHost have none, so setting them under another type is 
 {{- fail (printf "strategy.blueGreen.previewHost: only used when strategy.type is BlueGreen, but strategy.type is %s; remove it or set strategy.type=BlueGreen" $s.type) }}
 {{- end }}
 {{- if and $bg.previewHost (not .Values.ingress.enabled) }}
-{{- fail (printf "strategy.blueGreen.previewHost: %q needs ingress.enabled=true (the preview host is a rule of the chart's Ingress); without the Ingress reach the preview with kubectl port-forward" $bg.previewHost) }}
+{{- fail (printf "strategy.blueGreen.previewHost: %q needs ingress.enabled=true (the preview gets an Ingress beside the chart's); without the Ingress reach the preview with kubectl port-forward" $bg.previewHost) }}
 {{- end }}
+
 {{- if and (gt (int $bg.autoPromotionSeconds) 0) (not $bg.autoPromotionEnabled) }}
 {{- fail (printf "strategy.blueGreen.autoPromotionSeconds: %d is only used when strategy.blueGreen.autoPromotionEnabled is true; set it to 0 or enable auto-promotion" (int $bg.autoPromotionSeconds)) }}
 {{- end }}
@@ -474,6 +475,9 @@ strategy.blueGreen.previewHost have none, so setting them under another type is 
 {{- if eq .host $preview }}
 {{- fail (printf "strategy.blueGreen.previewHost: %q is also in ingress.hosts; the preview needs a host of its own, or live traffic would reach the unpromoted version" $preview) }}
 {{- end }}
+{{- end }}
+{{- if and (eq .Values.ingress.className "alb") .Values.ingress.tls.certificateArn (not $bg.previewIngress.certificateArn) }}
+{{- fail (printf "strategy.blueGreen.previewIngress.certificateArn: required: the preview host %q has an ALB of its own, which must serve HTTPS as the main one does, with an ACM certificate naming %q (the main certificate names ingress.hosts)" $preview $preview) }}
 {{- end }}
 {{- end }}
 {{- if eq $s.type "Canary" }}
