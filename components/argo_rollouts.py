@@ -1,8 +1,12 @@
 """Argo Rollouts: the controller behind Blue/Green and Canary `Rollout`s (issue 11).
 
-Needs no AWS: ALB traffic routing only edits the Ingress annotations the AWS Load Balancer
-Controller reads, so there is no IRSA role, and the controller runs on every stack (local too:
-a Rollout needs the CRDs and the controller wherever it is applied).
+ALB traffic routing edits the Ingress annotations the AWS Load Balancer Controller reads. Where
+the stack has that controller (AWS), the Rollouts controller also runs with
+`--aws-verify-target-group`: before it moves on from a step, or scales down the old ReplicaSet,
+it checks through the ELB API that the ALB's target groups really hold the new weights and pod
+IPs (Argo Rollouts docs, "AWS Load Balancer Controller (ALB)", TargetGroup verification). Its
+IRSA role allows exactly the read-only calls those docs list. The controller runs on every stack
+(local too, without AWS: a Rollout needs the CRDs and the controller wherever it is applied).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import pulumi_kubernetes as kubernetes
 from components import versions
 from components.context import ClusterContext
 from components.helm_release import chart_release
+from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs, policy_document
 from components.namespace import platform_namespace
 from components.settings import ArgoRolloutsSettings
 
@@ -38,12 +43,32 @@ CONTAINER_SECURITY_CONTEXT = {
 }
 
 
-def release_values(ctx: ClusterContext) -> dict[str, Any]:
+SERVICE_ACCOUNT = "argo-rollouts"  # the chart's fullname, as it names its controller's service account
+# The calls target-group verification makes (Argo Rollouts docs, features/traffic-management/alb.md).
+TARGET_GROUP_VERIFICATION = [
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTags",
+    "elasticloadbalancing:DescribeTargetHealth",
+]
+
+
+def verification_policy() -> str:
+    """Read-only ELB access; the Describe calls take no resource-level permissions, hence `*`."""
+    return policy_document(
+        [{"Sid": "VerifyTargetGroups", "Effect": "Allow", "Action": TARGET_GROUP_VERIFICATION, "Resource": "*"}]
+    )
+
+
+def release_values(ctx: ClusterContext, role_arn: pulumi.Input[str] | None = None) -> dict[str, Any]:
     """Helm values of the argo-rollouts chart (keys checked against chart 2.41.0's values.yaml).
 
     One active controller (leader election); prod runs a second replica with a PodDisruptionBudget.
+    `role_arn`: the IRSA role of target-group verification (stacks with the ALB controller).
     """
-    return {
+    values: dict[str, Any] = {
         "installCRDs": True,
         # Deleting a CRD deletes every Rollout, and with it every ReplicaSet and pod it owns.
         "keepCRDs": True,
@@ -60,6 +85,11 @@ def release_values(ctx: ClusterContext) -> dict[str, Any]:
         # The UI is `kubectl argo rollouts dashboard` on an operator's machine, not a Service here.
         "dashboard": {"enabled": False},
     }
+    if role_arn is not None:
+        values["controller"]["extraArgs"] = ["--aws-verify-target-group"]
+        values["controller"]["extraEnv"] = [{"name": "AWS_REGION", "value": ctx.region}]
+        values["serviceAccount"] = {"annotations": {"eks.amazonaws.com/role-arn": role_arn}}
+    return values
 
 
 class ArgoRollouts(pulumi.ComponentResource):
@@ -76,7 +106,22 @@ class ArgoRollouts(pulumi.ComponentResource):
         ctx: ClusterContext,
         opts: pulumi.ResourceOptions | None = None,
     ):
-        super().__init__("platform:index:ArgoRollouts", name, None, ctx.component(opts))
+        verifies = ctx.ingress_class == "alb" and ctx.owns_aws  # the ALB controller runs here
+        super().__init__("platform:index:ArgoRollouts", name, None, ctx.component(opts, owns_aws=verifies))
+        role_arn = None
+        if verifies:
+            role_arn = ServiceAccountRole(
+                f"{name}-irsa",
+                ServiceAccountRoleArgs(
+                    oidc_provider_arn=ctx.oidc_provider_arn,
+                    oidc_provider_url=ctx.oidc_provider_url,
+                    namespace=NAMESPACE,
+                    service_account=SERVICE_ACCOUNT,
+                    policy=verification_policy(),
+                    description=f"Argo Rollouts target-group verification of {ctx.cluster_name}",
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            ).role_arn
         namespace = platform_namespace(
             f"{name}-ns", NAMESPACE, ctx.kubernetes(self), kubernetes_version=ctx.kubernetes_version
         )
@@ -87,7 +132,7 @@ class ArgoRollouts(pulumi.ComponentResource):
             release_name="argo-rollouts",
             chart=versions.ARGO_ROLLOUTS,
             namespace=NAMESPACE,
-            values=release_values(ctx),
+            values=release_values(ctx, role_arn),
             mirror=ctx.chart_mirror,
             opts=ctx.workload(self, ctx.system, after=[namespace]),
         )

@@ -32,6 +32,9 @@ WORKFLOW_SERVICE_ACCOUNT = "argo-workflow"
 # hera builds templates from strings; the real Django image (an ECR URL) replaces this at deploy time.
 DJANGO_IMAGE_PLACEHOLDER = "ecr-repository-of-this-stack:django-image"
 SSO_SECRET = "argo-server-sso"
+# TLS 1.2 and 1.3 only. The controller's default, ELBSecurityPolicy-2016-08, still accepts TLS 1.0
+# (AWS Load Balancer Controller docs, ingress annotations: ssl-policy; ELB docs, security policies).
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 # Argo's own images run as this user; workflow pods get the project's non-root user instead.
 WORKFLOW_POD_SECURITY = {
     "runAsNonRoot": True,
@@ -111,6 +114,7 @@ def alb_annotations(settings: ArgoSettings) -> dict[str, str]:
         "alb.ingress.kubernetes.io/certificate-arn": settings.certificate_arn,
         "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
         "alb.ingress.kubernetes.io/ssl-redirect": "443",
+        "alb.ingress.kubernetes.io/ssl-policy": TLS_POLICY,
         "alb.ingress.kubernetes.io/healthcheck-path": "/",
         "alb.ingress.kubernetes.io/success-codes": "200",
     }

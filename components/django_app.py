@@ -23,7 +23,8 @@ from components.settings import DjangoSettings, aws_names
 CHART_PATH = "charts/django"
 RELEASE_NAME = "django"  # the chart's fullname, hence its ConfigMap and Service name
 APP_SECRET = "django-app"
-ROLLOUT_STRATEGIES = ("BlueGreen", "Canary")  # an Argo Rollout instead of a Deployment
+ROLLOUT_STRATEGIES = ("BlueGreen", "Canary")
+READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject"  # an Argo Rollout instead of a Deployment
 
 
 def keep_last_images(count: int) -> str:
@@ -169,8 +170,17 @@ class DjangoApp(pulumi.ComponentResource):
             repository_url = repository.repository_url
 
         # Kubernetes objects die with the cluster; the ECR repository above does not.
+        # Behind an ALB the controller injects a readiness gate into each pod, so a rollout waits
+        # until the pod is a healthy target: without it a target group can hold only initial or
+        # draining targets for a moment, and clients get 5xx (AWS Load Balancer Controller docs,
+        # "Pod readiness gate").
+        readiness_gates = {READINESS_GATE_LABEL: "enabled"} if ingress_class_of(settings, ctx) == "alb" else {}
         namespace = platform_namespace(
-            f"{name}-ns", settings.namespace, ctx.kubernetes(self), kubernetes_version=ctx.kubernetes_version
+            f"{name}-ns",
+            settings.namespace,
+            ctx.kubernetes(self),
+            kubernetes_version=ctx.kubernetes_version,
+            labels=readiness_gates,
         )
         secret = kubernetes.core.v1.Secret(
             f"{name}-secret",

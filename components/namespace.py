@@ -29,8 +29,13 @@ def pod_security_labels(kubernetes_version: str) -> dict[str, str]:
 
 
 def platform_namespace(
-    resource_name: str, name: str, opts: pulumi.ResourceOptions, *, kubernetes_version: str
+    resource_name: str,
+    name: str,
+    opts: pulumi.ResourceOptions,
+    *,
+    kubernetes_version: str,
+    labels: dict[str, str] | None = None,
 ) -> kubernetes.core.v1.Namespace:
-    """Namespace `name` with the platform's label and the restricted Pod Security level."""
-    labels = {**PART_OF, **pod_security_labels(kubernetes_version)}
+    """Namespace `name` with the platform's label, the restricted Pod Security level and `labels`."""
+    labels = {**PART_OF, **pod_security_labels(kubernetes_version), **(labels or {})}
     return kubernetes.core.v1.Namespace(resource_name, metadata={"name": name, "labels": labels}, opts=opts)

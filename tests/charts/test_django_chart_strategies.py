@@ -207,6 +207,7 @@ def test_the_preview_host_routes_to_the_preview_service(chart, name: str, overri
     assert annotations["alb.ingress.kubernetes.io/scheme"] == "internal"
     assert annotations["alb.ingress.kubernetes.io/target-type"] == "ip"
     assert annotations["alb.ingress.kubernetes.io/ssl-redirect"] == "443"
+    assert annotations["alb.ingress.kubernetes.io/ssl-policy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     certificate = annotations["alb.ingress.kubernetes.io/certificate-arn"]
     assert certificate.endswith("/11111111-1111-1111-1111-111111111111")
     assert certificate != live_annotations["alb.ingress.kubernetes.io/certificate-arn"]

@@ -74,7 +74,9 @@ def test_gpu_instances_get_the_nvidia_ami() -> None:
 def test_the_desired_size_is_the_autoscalers_unless_the_new_range_excludes_it() -> None:
     from components.node_group import desired_size
 
-    group = NodeGroupSettings.model_validate({"instanceTypes": ["m6i.large"], "minSize": 3, "desiredSize": 3, "maxSize": 6})
+    group = NodeGroupSettings.model_validate(
+        {"instanceTypes": ["m6i.large"], "minSize": 3, "desiredSize": 3, "maxSize": 6}
+    )
     assert desired_size(group, None) == (3, False)  # first deploy: the configured size
     assert desired_size(group, 5) == (5, False)  # within range: the autoscaler's, untouched
     assert desired_size(group, 2) == (3, True)  # minSize raised above it: moved up, and sent
@@ -88,7 +90,9 @@ def test_raising_min_size_above_the_live_desired_size_sends_the_new_floor(monkey
 
     monkeypatch.setattr(mocks, "LIVE_NODE_GROUPS", {"eks-platform-dev": {"system": 1, "PROTO-INFERENCE-NG": 2}})
     dev_config["nodeGroups"]["system"].update(minSize=2, desiredSize=2, maxSize=3)
-    groups = {g.plain["nodeGroupName"]: g for g in run_program("dev", dev_config).of_type("aws:eks/nodeGroup:NodeGroup")}
+    groups = {
+        g.plain["nodeGroupName"]: g for g in run_program("dev", dev_config).of_type("aws:eks/nodeGroup:NodeGroup")
+    }
     assert groups["system"].plain["scalingConfig"]["desiredSize"] == 2
     assert groups["system"].ignore_changes == []
     # the other group's live size (2) is in range: left to the autoscaler
