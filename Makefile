@@ -96,7 +96,9 @@ local-image: ## build the app image LOCAL_IMAGE and load it into the kind cluste
 
 e2e: $(VENV)/.installed charts ## the real engine on a real API server, offline: up, no-change preview and destroy of the local stack
 	e2e/build.sh
-	EKS_PLATFORM_E2E=1 $(PY) -m pytest tests/e2e -p no:cacheprovider
+	@# A hard limit: an engine abort that leaves a thread of the inline program spinning once kept
+	@# pytest from exiting after every test had passed; a hang must fail, not eat CI's budget.
+	EKS_PLATFORM_E2E=1 timeout --kill-after=30 1800 $(PY) -m pytest tests/e2e -p no:cacheprovider
 
 clean: ## remove build output and virtualenvs
 	rm -rf build $(VENV) $(CHECKOV_VENV) $(POLICY_VENV) tools/bin .pytest_cache

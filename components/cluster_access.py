@@ -53,6 +53,10 @@ def default_tags(settings: Settings) -> dict[str, str]:
 def provision_eks(settings: Settings) -> ClusterAccess:
     """Create (or reuse) the VPC, then the EKS cluster and its managed node groups."""
     stack, cluster_name = settings.stack, settings.resolved_cluster_name
+    # Reads of the account, before any resource is registered: an invoke that fails then (no AWS
+    # plugin, no credentials) fails the run cleanly, with nothing in flight.
+    live = live_desired_sizes(cluster_name, settings.region)
+    zones = settings.availability_zones or available_zones(settings.min_zone_count, settings.region)
     aws_provider = aws.Provider(
         "aws", region=settings.region, default_tags=aws.ProviderDefaultTagsArgs(tags=default_tags(settings))
     )
@@ -68,7 +72,7 @@ def provision_eks(settings: Settings) -> ClusterAccess:
             NetworkArgs(
                 cluster_name=cluster_name,
                 vpc_cidr=settings.vpc_cidr,
-                zones=settings.availability_zones or available_zones(settings.min_zone_count, aws_opts),
+                zones=zones,
                 nat_gateway_mode=settings.nat_gateway_mode,
                 protect=settings.is_prod,
             ),
@@ -99,7 +103,6 @@ def provision_eks(settings: Settings) -> ClusterAccess:
         opts=aws_opts,
     )
     joins = NodeGroupCluster(cluster_name, cluster.node_role_arn, private_subnet_ids, control_plane=cluster)
-    live = live_desired_sizes(cluster_name, aws_opts)
     node_groups = {
         group: NodeGroup(
             f"{stack}-{group.lower()}", group, spec, joins, live_desired_size=live.get(group), opts=aws_opts
@@ -123,31 +126,30 @@ def provision_eks(settings: Settings) -> ClusterAccess:
     )
 
 
-def live_desired_sizes(cluster_name: str, opts: pulumi.ResourceOptions) -> dict[str, int]:
+def live_desired_sizes(cluster_name: str, region: str) -> dict[str, int]:
     """The current desired size of each node group the cluster already has; {} before the first deploy.
 
     The autoscaler owns a group's desired size (the program ignores changes to it), so only the
     live value tells whether a new minSize or maxSize leaves it out of range (components/node_group.py).
     Read-only calls: eks:ListClusters, eks:ListNodegroups, eks:DescribeNodegroup.
     """
-    invoke = pulumi.InvokeOptions(provider=opts.providers[0])
-    if cluster_name not in aws.eks.get_clusters(opts=invoke).names:
+    if cluster_name not in aws.eks.get_clusters(region=region).names:
         return {}
-    names = aws.eks.get_node_groups(cluster_name=cluster_name, opts=invoke).names
+    names = aws.eks.get_node_groups(cluster_name=cluster_name, region=region).names
     sizes = {}
     for name in names:
-        group = aws.eks.get_node_group(cluster_name=cluster_name, node_group_name=name, opts=invoke)
+        group = aws.eks.get_node_group(cluster_name=cluster_name, node_group_name=name, region=region)
         sizes[name] = group.scaling_configs[0].desired_size
     return sizes
 
 
-def available_zones(count: int, opts: pulumi.ResourceOptions) -> list[str]:
+def available_zones(count: int, region: str) -> list[str]:
     """The region's first `count` zones in the available state, as this account names them.
 
     Zone names map to physical zones per account, and a zone may be closed to new resources for
     an account (ap-northeast-2b is for many): ask EC2 rather than assume `<region>a/b/c`.
     """
-    found = aws.get_availability_zones(state="available", opts=pulumi.InvokeOptions(provider=opts.providers[0]))
+    found = aws.get_availability_zones(state="available", region=region)
     names = sorted(found.names)
     if len(names) < count:
         raise pulumi.RunError(
