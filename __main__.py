@@ -19,6 +19,7 @@ from components.django_app import DjangoApp
 from components.load_balancer_controller import INGRESS_CLASS, LoadBalancerController
 from components.local_postgres import LocalPostgres
 from components.metrics_server import MetricsServer
+from components.nvidia_device_plugin import NvidiaDevicePlugin
 from components.outputs import export_outputs
 from components.settings import ConfigError, from_pulumi_config
 from components.viewer_access import ViewerAccess
@@ -43,6 +44,8 @@ ctx = ctx.with_ingress_controller(lbc, INGRESS_CLASS)
 if aws_addons and addons.cluster_autoscaler.enabled:
     ClusterAutoscaler(f"{stack}-cluster-autoscaler", addons.cluster_autoscaler, ctx)
 rollouts = ArgoRollouts(f"{stack}-argo-rollouts", addons.argo_rollouts, ctx) if addons.argo_rollouts.enabled else None
+if ctx.gpu_groups and addons.nvidia_device_plugin.enabled:
+    NvidiaDevicePlugin(f"{stack}-nvidia-device-plugin", addons.nvidia_device_plugin, ctx)
 
 # ---- Django (and, on the local stack, its PostgreSQL) -------------------------------------------
 database = django = None

@@ -27,6 +27,7 @@ import pulumi_kubernetes as kubernetes
 
 from components.cluster_access import ClusterAccess
 from components.helm_release import UPSTREAM, ChartMirror
+from components.node_group import has_gpus
 from components.settings import INFERENCE_NODE_GROUP, SYSTEM_NODE_GROUP, Settings
 
 
@@ -67,6 +68,8 @@ class ClusterContext:
     """Controllers, add-ons and the app."""
     inference: Placement = Placement(INFERENCE_NODE_GROUP)
     """Argo and everything it runs."""
+    gpu_groups: tuple[Placement, ...] = ()
+    """The node groups of GPU instances (the NVIDIA AMI), by their placement."""
     chart_mirror: ChartMirror = UPSTREAM
     retain_data: bool = False
     """Keep data stores (ECR images, artifact buckets) and their contents on destroy."""
@@ -98,6 +101,7 @@ class ClusterContext:
             oidc_provider_url=access.oidc_provider_url,
             system=placement(SYSTEM_NODE_GROUP),
             inference=placement(INFERENCE_NODE_GROUP),
+            gpu_groups=tuple(placement(g) for g, spec in settings.node_groups.items() if has_gpus(spec.instance_types)),
             chart_mirror=ChartMirror(url=settings.chart_mirror.url, versions=settings.chart_mirror.versions),
             retain_data=settings.retain_data,
             protect=settings.is_prod,

@@ -27,10 +27,14 @@ def autoscaler_node_template_tags(labels: dict[str, str], taints: list[dict[str,
     return tags
 
 
+def has_gpus(instance_types: list[str]) -> bool:
+    """The group's (first) instance type is of an NVIDIA GPU family."""
+    return instance_types[0].split(".")[0] in _GPU_FAMILIES
+
+
 def ami_type_for(instance_types: list[str]) -> str:
     """NVIDIA AL2023 AMI for GPU instance families, the standard AL2023 AMI otherwise."""
-    family = instance_types[0].split(".")[0]
-    return versions.GPU_AMI_TYPE if family in _GPU_FAMILIES else versions.DEFAULT_AMI_TYPE
+    return versions.GPU_AMI_TYPE if has_gpus(instance_types) else versions.DEFAULT_AMI_TYPE
 
 
 def desired_size(settings: NodeGroupSettings, live: int | None) -> tuple[int, bool]:

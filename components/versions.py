@@ -67,6 +67,12 @@ METRICS_SERVER_HELM_REPO = "https://kubernetes-sigs.github.io/metrics-server/"
 METRICS_SERVER = Chart("metrics-server", METRICS_SERVER_HELM_REPO, "3.13.1")
 METRICS_SERVER_IMAGE = "registry.k8s.io/metrics-server/metrics-server"
 METRICS_SERVER_TAG = "v0.8.1"
+# NVIDIA device plugin: advertises `nvidia.com/gpu` on GPU nodes (components/nvidia_device_plugin.py).
+# Chart 0.20.0 = plugin v0.20.0 (NVIDIA/k8s-device-plugin, tag v0.20.0; the offline mirror holds it).
+NVIDIA_HELM_REPO = "https://nvidia.github.io/k8s-device-plugin"
+NVIDIA_DEVICE_PLUGIN = Chart("nvidia-device-plugin", NVIDIA_HELM_REPO, "0.20.0")
+NVIDIA_DEVICE_PLUGIN_IMAGE = "nvcr.io/nvidia/k8s-device-plugin"
+NVIDIA_DEVICE_PLUGIN_TAG = "v0.20.0"
 # ---- end of cluster add-ons ------------------------------------------------------------------
 
 # ---- local stack only: the in-cluster PostgreSQL (components/local_postgres.py) -------------
@@ -86,7 +92,7 @@ def pinned_charts(kubernetes_versions: tuple[str, ...] = ("1.34",)) -> tuple[Cha
     pins that minor.
     """
     autoscalers = tuple(dict.fromkeys(CLUSTER_AUTOSCALER_BY_KUBERNETES_VERSION[v][0] for v in kubernetes_versions))
-    return (ARGO_WORKFLOWS, ARGO_ROLLOUTS, LOAD_BALANCER_CONTROLLER, *autoscalers, METRICS_SERVER)
+    return (ARGO_WORKFLOWS, ARGO_ROLLOUTS, LOAD_BALANCER_CONTROLLER, *autoscalers, METRICS_SERVER, NVIDIA_DEVICE_PLUGIN)
 
 
 # Where no chart source reachable offline holds the pin, the version taken instead, by chart name.

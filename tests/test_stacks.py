@@ -114,10 +114,15 @@ def test_existing_eks_cluster_by_name_reads_but_creates_nothing() -> None:
     assert kubeconfig["users"][0]["user"]["exec"]["args"][:4] == ["eks", "get-token", "--cluster-name", "team-cluster"]
 
 
+# What may run on PROTO-INFERENCE-NG: Argo and what it runs, and, on a GPU group, the device
+# plugin that makes its GPUs schedulable (a node daemon, not a workload).
+ALLOWED_ON_INFERENCE = ("argo-workflows", "nvidia-device-plugin")
+
+
 def test_only_argo_lands_on_the_inference_group(any_stack: ProgramRun) -> None:
     for release in any_stack.of_type("kubernetes:helm.sh/v3:Release"):
         text = json.dumps(release.plain.get("values", {}), default=str)
-        if release.inputs["chart"] == "argo-workflows":
+        if release.inputs["chart"] in ALLOWED_ON_INFERENCE:
             continue
         assert "PROTO-INFERENCE-NG" not in text and "proto-inference" not in text, release.inputs["chart"]
 

@@ -16,6 +16,7 @@ from components.settings.addons import (
     ClusterAutoscalerSettings,
     LoadBalancerControllerSettings,
     MetricsServerSettings,
+    NvidiaDevicePluginSettings,
 )
 from components.settings.argo import ArgoArtifactSettings, ArgoControllerSettings, ArgoSettings
 from components.settings.base import (
@@ -57,6 +58,7 @@ __all__ = [
     "LoadBalancerControllerSettings",
     "MetricsServerSettings",
     "NodeGroupSettings",
+    "NvidiaDevicePluginSettings",
     "SettingError",
     "Settings",
     "Taint",

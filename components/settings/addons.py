@@ -47,6 +47,14 @@ class ArgoRolloutsSettings(SettingsModel):
     )
 
 
+class NvidiaDevicePluginSettings(SettingsModel):
+    """NVIDIA device plugin."""
+
+    enabled: bool = Field(
+        default=True, description="Install it where a node group has GPU instances (nothing is installed otherwise)."
+    )
+
+
 class AddonSettings(SettingsModel):
     """Cluster add-ons."""
 
@@ -54,6 +62,7 @@ class AddonSettings(SettingsModel):
     cluster_autoscaler: ClusterAutoscalerSettings = Field(default_factory=ClusterAutoscalerSettings)
     metrics_server: MetricsServerSettings = Field(default_factory=MetricsServerSettings)
     argo_rollouts: ArgoRolloutsSettings = Field(default_factory=ArgoRolloutsSettings)
+    nvidia_device_plugin: NvidiaDevicePluginSettings = Field(default_factory=NvidiaDevicePluginSettings)
 
 
 # The upstream charts a stack installs, by name (components/versions.py pins each one).
