@@ -15,6 +15,7 @@ from components.artifact_bucket import ArtifactBucket
 from components.cluster_access import connect_existing, provision_eks
 from components.cluster_autoscaler import ClusterAutoscaler
 from components.context import ClusterContext
+from components.database import Database
 from components.django_app import DjangoApp
 from components.load_balancer_controller import INGRESS_CLASS, LoadBalancerController
 from components.local_postgres import LocalPostgres
@@ -47,19 +48,21 @@ rollouts = ArgoRollouts(f"{stack}-argo-rollouts", addons.argo_rollouts, ctx) if 
 if ctx.gpu_groups and addons.nvidia_device_plugin.enabled:
     NvidiaDevicePlugin(f"{stack}-nvidia-device-plugin", addons.nvidia_device_plugin, ctx)
 
-# ---- Django (and, on the local stack, its PostgreSQL) -------------------------------------------
-database = django = None
+# ---- Django and its database: RDS (AWS), an external one, or the local stack's PostgreSQL --------
+local_postgres = database = django = None
+if ctx.owns_aws and (settings.database.enabled or settings.database.security_group_id):
+    database = Database(f"{stack}-database", settings.database, ctx, password=config.get_secret("databasePassword"))
 if django_settings.enabled and django_settings.in_cluster_database:
-    database = LocalPostgres(f"{stack}-postgres", ctx, database_url=config.require_secret("djangoDatabaseUrl"))
+    local_postgres = LocalPostgres(f"{stack}-postgres", ctx, database_url=config.require_secret("djangoDatabaseUrl"))
 if django_settings.enabled:
     django = DjangoApp(
         f"{stack}-django",
         django_settings,
         ctx,
         secret_key=config.require_secret("djangoSecretKey"),
-        database_url=config.require_secret("djangoDatabaseUrl"),
+        database_url=database.url if database and database.url else config.require_secret("djangoDatabaseUrl"),
         rollouts=rollouts,
-        database=database,
+        database=local_postgres,
     )
 
 # ---- Argo Workflows, pinned to PROTO-INFERENCE-NG -----------------------------------------------
@@ -83,7 +86,7 @@ if argo_settings.enabled:
         sso_client_secret=config.get_secret("argoSsoClientSecret"),
     )
 
-namespaced = [c for c in (database, django, argo, rollouts) if c]
+namespaced = [c for c in (local_postgres, django, argo, rollouts) if c]
 # ---- metrics-server (HPA metrics) -----------------------------------------------------------------
 if addons.metrics_server.enabled:
     # Created after the workload namespaces, so destroyed before them: its APIService
@@ -102,4 +105,4 @@ if ctx.owns_aws and settings.viewer_role_arns:
         after=[c.namespace_resource for c in (django, argo, rollouts) if c],
     )
 
-export_outputs(settings, access, django=django, argo=argo, bucket=bucket)
+export_outputs(settings, access, django=django, argo=argo, bucket=bucket, database=database)

@@ -38,6 +38,9 @@ class ClusterAccess:
     node_group_names: list[pulumi.Output[str]] = field(default_factory=list)
     node_groups: dict[str, pulumi.Resource] = field(default_factory=dict)
     """The managed node groups this stack made, by group name (none on an existing cluster)."""
+    private_subnet_ids: pulumi.Input[list[str]] | None = None
+    cluster_security_group_id: pulumi.Input[str] | None = None
+    """The EKS-made security group of the control plane and the managed nodes (hence of the pods)."""
 
     @property
     def owns_aws(self) -> bool:
@@ -123,6 +126,8 @@ def provision_eks(settings: Settings) -> ClusterAccess:
         kubeconfig=cluster.kubeconfig_json,
         node_group_names=[group.node_group_name for group in node_groups.values()],
         node_groups=dict(node_groups),
+        private_subnet_ids=private_subnet_ids,
+        cluster_security_group_id=cluster.cluster_security_group_id,
     )
 
 

@@ -64,6 +64,9 @@ class ClusterContext:
     """CIDR of the VPC this stack created ('' otherwise): load balancers reach pods from it."""
     oidc_provider_arn: pulumi.Input[str] | None = None
     oidc_provider_url: pulumi.Input[str] | None = None
+    private_subnet_ids: pulumi.Input[list[str]] | None = None
+    cluster_security_group_id: pulumi.Input[str] | None = None
+    """The security group of the managed nodes (pods share their nodes' group under the VPC CNI)."""
     system: Placement = Placement(SYSTEM_NODE_GROUP)
     """Controllers, add-ons and the app."""
     inference: Placement = Placement(INFERENCE_NODE_GROUP)
@@ -99,6 +102,8 @@ class ClusterContext:
             vpc_cidr=settings.vpc_cidr if access.owns_aws and not settings.existing_vpc else "",
             oidc_provider_arn=access.oidc_provider_arn,
             oidc_provider_url=access.oidc_provider_url,
+            private_subnet_ids=access.private_subnet_ids,
+            cluster_security_group_id=access.cluster_security_group_id,
             system=placement(SYSTEM_NODE_GROUP),
             inference=placement(INFERENCE_NODE_GROUP),
             gpu_groups=tuple(placement(g) for g, spec in settings.node_groups.items() if has_gpus(spec.instance_types)),

@@ -7,6 +7,7 @@ import pulumi
 from components.argo_workflows import ArgoWorkflows
 from components.artifact_bucket import ArtifactBucket
 from components.cluster_access import ClusterAccess
+from components.database import Database
 from components.django_app import DjangoApp
 from components.settings import Settings
 
@@ -18,6 +19,7 @@ def export_outputs(
     django: DjangoApp | None,
     argo: ArgoWorkflows | None,
     bucket: ArtifactBucket | None,
+    database: Database | None = None,
 ) -> None:
     """Export the cluster's identity, how to reach it, and where Argo and Django live."""
     pulumi.export("environment", settings.environment)
@@ -45,6 +47,8 @@ def export_outputs(
         pulumi.export("argoWorkflowServiceAccount", argo.workflow_service_account)
         pulumi.export("argoWorkflowTemplates", argo.template_names)
         pulumi.export("argoArtifactBucket", bucket.bucket_name if bucket else "")
+    if database and database.address is not None:
+        pulumi.export("databaseAddress", database.address)
     if django:
         pulumi.export("djangoNamespace", django.namespace)
         pulumi.export("djangoImageRepository", django.image_repository)

@@ -75,6 +75,11 @@ NVIDIA_DEVICE_PLUGIN_IMAGE = "nvcr.io/nvidia/k8s-device-plugin"
 NVIDIA_DEVICE_PLUGIN_TAG = "v0.20.0"
 # ---- end of cluster add-ons ------------------------------------------------------------------
 
+# ---- the app's database on AWS (components/database.py) --------------------------------------
+# Amazon RDS for PostgreSQL: the engine version is pinned and minor upgrades are not automatic, so
+# an upgrade is a reviewed change here. 17.6 is the major/minor the local stack's image runs too.
+RDS_POSTGRES_ENGINE_VERSION = "17.6"
+
 # ---- local stack only: the in-cluster PostgreSQL (components/local_postgres.py) -------------
 # The official image (Debian bookworm variant; its postgres user is uid/gid 999). A major bump
 # needs a fresh data volume or pg_upgrade: PostgreSQL does not open another major's data files.

@@ -2,7 +2,7 @@
 
 Line items come from the recorded resources, never from the stack file alone: the EKS control
 plane, every NAT gateway and its Elastic IP, every node group at its desired size (instances and
-their gp3 root volumes), and every Ingress of class `alb` the Helm releases render (the ALB, its
+their gp3 root volumes), every RDS instance (its class and its storage), and every Ingress of class `alb` the Helm releases render (the ALB, its
 LCUs and, when internet-facing, a public IPv4 address per public subnet). Prices come from
 offline/prices/<region>.yaml, each with its source; a region or a price missing from it is an
 error that names it, never $0.
@@ -101,6 +101,23 @@ def _items(run: ProgramRun, prices: PriceTable) -> Iterator[LineItem]:
     if eips:
         yield item(f"Elastic IPs of the NAT gateways ({len(eips)})", len(eips) * hours, "h", "publicIpv4Hour")
     yield from _node_groups(run, prices, item)
+    for instance in run.of_type("aws:rds/instance:Instance"):
+        inputs = instance.plain
+        multi = bool(inputs.get("multiAz"))
+        deployment = "Multi-AZ" if multi else "Single-AZ"
+        yield item(
+            f"RDS {inputs['identifier']}: {inputs['instanceClass']} {deployment}",
+            hours,
+            "h",
+            f"{'rdsMultiAzHour' if multi else 'rdsHour'}.{inputs['instanceClass']}",
+        )
+        storage = inputs["allocatedStorage"]
+        yield item(
+            f"RDS {inputs['identifier']}: {storage:g} GiB gp3 ({deployment})",
+            storage,
+            "GB-month",
+            "rdsGp3MultiAzGbMonth" if multi else "rdsGp3GbMonth",
+        )
     public_subnets = _public_subnet_count(run)
     for release, scheme in _albs(run):
         yield item(f"ALB of release {release} ({scheme})", hours, "h", "albHour")

@@ -60,6 +60,15 @@ DURATIONS: dict[str, Duration] = {
         2 * MINUTE, "NAT gateway pending -> available: 'up to 10 min' (kubernetes/kops#944), typically 1-2 min"
     ),
 }
+RDS_INSTANCE = "aws:rds/instance:Instance"
+RDS_SINGLE_AZ = Duration(
+    10 * MINUTE,
+    "RDS for PostgreSQL create: 'up to 5/10 minutes with multi_az off' (hashicorp/terraform#498); "
+    "'10-20 minutes' (oneuptime, 2026-02-23)",
+)
+RDS_MULTI_AZ = Duration(
+    15 * MINUTE, "RDS Multi-AZ create: '15/20 minutes ... with multi_az on' (hashicorp/terraform#498)"
+)
 AWS_API_CALL = Duration(10, "an AWS create without a long-running state (IAM, VPC, subnet, S3, KMS, ECR): seconds")
 KUBERNETES_OBJECT = Duration(2, "one Kubernetes API call (namespace, Secret, RBAC, CustomResource)")
 UNAWAITED_RELEASE = Duration(15, "a Helm release that does not wait for its workloads (skipAwait): the API calls")
@@ -72,6 +81,8 @@ def duration_of(record: Record) -> Duration:
         return UNAWAITED_RELEASE
     if record.type in DURATIONS:
         return DURATIONS[record.type]
+    if record.type == RDS_INSTANCE:
+        return RDS_MULTI_AZ if record.plain.get("multiAz") else RDS_SINGLE_AZ
     if not record.custom or record.type.startswith("pulumi:providers:"):
         return INSTANT
     package = record.type.split(":")[0]
@@ -206,6 +217,9 @@ def report(deploy: DeployModel) -> list[str]:
     ]
     lines += ["", "Durations by type (offline/deploy_time.py):", ""]
     lines += [f"- `{type_}`: {minutes(d.seconds)}: {d.source}" for type_, d in DURATIONS.items()]
+    lines += [
+        f"- `{RDS_INSTANCE}`: {minutes(RDS_SINGLE_AZ.seconds)} ({minutes(RDS_MULTI_AZ.seconds)} Multi-AZ): {RDS_MULTI_AZ.source}"
+    ]
     lines += [
         f"- other AWS resources: {AWS_API_CALL.seconds} s; Kubernetes objects: {KUBERNETES_OBJECT.seconds} s; "
         f"releases without waits: {UNAWAITED_RELEASE.seconds} s",

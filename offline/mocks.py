@@ -110,6 +110,12 @@ class PlatformMocks(pulumi.runtime.Mocks):
                 state.setdefault("bucket", f"{name}-bucket")
                 state["arn"] = f"arn:aws:s3:::{state['bucket']}"
                 resource_id = state["bucket"]
+            case "aws:rds/instance:Instance":
+                identifier = args.inputs.get("identifier", name)
+                state.update(address=f"{identifier}.c0example0.{REGION}.rds.amazonaws.com", port=5432)
+                state["endpoint"] = f"{state['address']}:5432"
+            case "aws:ec2/securityGroup:SecurityGroup":
+                resource_id = f"sg-{_hex(name, 17)}"
             case "aws:ecr/repository:Repository":
                 state["repositoryUrl"] = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{args.inputs.get('name', name)}"
         return resource_id, state

@@ -113,6 +113,14 @@ def mermaid(run: ProgramRun) -> str:
         for kind in ("aws:s3/bucketV2:BucketV2", "aws:ecr/repository:Repository"):
             for record in types.get(kind, []):
                 out.append(f'    {_node_id(record)}[("{kind.split(":")[-1]} {record.name}")]')
+        for rds in types.get("aws:rds/instance:Instance", []):
+            az = "Multi-AZ" if rds.plain.get("multiAz") else "Single-AZ"
+            out.append(
+                f'    {_node_id(rds)}[("RDS PostgreSQL {rds.plain.get("engineVersion", "")}<br/>'
+                f'{rds.plain.get("instanceClass", "")} {az}, private")]'
+            )
+            for group in types.get("aws:eks/nodeGroup:NodeGroup", []):
+                out.append(f"    {_node_id(group)} -. 5432 .-> {_node_id(rds)}")
         out.append("  end")
     else:
         out.append(f'  existing{{{{"existing cluster {run.outputs.get("clusterName", "")}"}}}}')

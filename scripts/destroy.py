@@ -18,10 +18,11 @@ What it runs, in order (see docs/operations.md, "Tear down"):
    leak them: the next `up` would then fail on the ECR repository's fixed name), so the IRSA
    roles and policies are deleted, then node groups, cluster, NAT gateways, subnets, VPC. The
    artifact bucket and the ECR repository are emptied and deleted, or retained, as
-   `dataOnDestroy` says.
+   `dataOnDestroy` says; the RDS instance is deleted with a final snapshot (and its KMS key kept)
+   when data is retained, without one otherwise. Its security group and subnet group go after it.
 
 Prod refuses. To really destroy prod: `pulumi state unprotect --all --stack prod`, turn off EKS
-deletion protection, then pass `--i-have-unprotected-prod`; the script checks the state before
+deletion protection (EKS and RDS), then pass `--i-have-unprotected-prod`; the script checks the state before
 it runs anything. Without the Pulumi CLI only `--dry-run` works (it prints the plan).
 """
 
@@ -44,6 +45,7 @@ NAMESPACE = "eks-platform"
 # Components whose Kubernetes resources are removed while the cluster still runs (step 2 above).
 WORKLOAD_COMPONENTS = ("platform:index:DjangoApp", "platform:index:ArgoWorkflows")
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
+RDS_INSTANCE = "aws:rds/instance:Instance"
 RECOVERY_DOC = "docs/operations.md (Tear down: recovering from a half-finished destroy)"
 
 Runner = Callable[[Sequence[str], bool], subprocess.CompletedProcess]
@@ -112,6 +114,15 @@ def deletion_protected_clusters(resources: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+def deletion_protected_databases(resources: list[dict[str, Any]]) -> list[str]:
+    """RDS instances whose AWS-side deletion protection is on (AWS refuses to delete them)."""
+    return [
+        (r.get("outputs") or {}).get("identifier") or r["urn"]
+        for r in resources
+        if r.get("type") == RDS_INSTANCE and (r.get("outputs") or {}).get("deletionProtection")
+    ]
+
+
 def retained_resources(resources: list[dict[str, Any]]) -> list[str]:
     """Resources Pulumi drops from the state but leaves in AWS (retainOnDelete)."""
     return [r["urn"] for r in resources if r.get("retainOnDelete")]
@@ -173,6 +184,17 @@ def check_prod_state(resources: list[dict[str, Any]], stack: str) -> None:
         raise RefusedError(
             f"EKS deletion protection is on for {', '.join(clusters)}; AWS would refuse the delete. Turn it off:\n"
             f"{commands}\nthen: pulumi refresh --yes --stack {stack}"
+        )
+    databases = deletion_protected_databases(resources)
+    if databases:
+        commands = "\n".join(
+            f"  aws rds modify-db-instance --db-instance-identifier {name} --no-deletion-protection --apply-immediately"
+            for name in databases
+        )
+        raise RefusedError(
+            f"RDS deletion protection is on for {', '.join(databases)}; AWS would refuse the delete. A final "
+            f"snapshot is taken on delete (dataOnDestroy). Turn the protection off:\n{commands}\n"
+            f"then: pulumi refresh --yes --stack {stack}"
         )
 
 

@@ -27,7 +27,8 @@ def items(run: ProgramRun) -> dict[str, cost.LineItem]:
 
 def test_every_price_names_its_source_and_the_assumptions_are_stated() -> None:
     assert TABLE["hoursPerMonth"] == 730 and TABLE["retrieved"]
-    flat = [v for k, v in TABLE["prices"].items() if k != "ec2Hour"] + list(TABLE["prices"]["ec2Hour"].values())
+    flat = [v for v in TABLE["prices"].values() if "usd" in v]
+    flat += [entry for group in TABLE["prices"].values() if "usd" not in group for entry in group.values()]
     assert all(entry["usd"] > 0 and entry["source"] and entry["unit"] for entry in flat)
     assert any("Data transfer" in a and "excluded" in a for a in TABLE["assumptions"])
 
@@ -137,3 +138,12 @@ def test_a_blue_green_preview_costs_an_internal_alb_of_its_own(dev_config: dict[
     found = items(run_program("dev", dev_config))
     assert "ALB of release django (BlueGreen preview) (internal)" in found
     assert not [what for what in found if what.startswith("public IPv4 of the django (BlueGreen preview)")]
+
+
+def test_the_rds_instance_is_priced_by_class_deployment_and_storage(dev: ProgramRun, prod: ProgramRun) -> None:
+    dev_items, prod_items = items(dev), items(prod)
+    assert dev_items["RDS eks-platform-dev-django: db.t4g.micro Single-AZ"].usd_each == price("rdsHour.db.t4g.micro")
+    assert dev_items["RDS eks-platform-dev-django: 20 GiB gp3 (Single-AZ)"].monthly_usd == pytest.approx(20 * 0.131)
+    multi = prod_items["RDS eks-platform-prod-django: db.t4g.medium Multi-AZ"]
+    assert multi.price == "rdsMultiAzHour.db.t4g.medium" and multi.usd_each == price("rdsMultiAzHour.db.t4g.medium")
+    assert prod_items["RDS eks-platform-prod-django: 20 GiB gp3 (Multi-AZ)"].usd_each == price("rdsGp3MultiAzGbMonth")

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
 DECLARED = {key.removeprefix(f"{NAMESPACE}:"): spec for key, spec in PROJECT["config"].items()}
 SIMPLE_TYPES = {"string", "integer", "boolean", "array", "object"}  # project.json's simpleConfigType (v3.274.1)
-REQUIRED = {"environment", "djangoSecretKey", "djangoDatabaseUrl"}
+REQUIRED = {"environment", "djangoSecretKey"}
 
 
 def test_project_identity_and_runtime() -> None:

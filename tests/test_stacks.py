@@ -48,16 +48,18 @@ def test_subnets_per_environment(dev: ProgramRun, prod: ProgramRun) -> None:
 def test_encryption_everywhere(aws_stack: ProgramRun) -> None:
     cluster = aws_stack.one("eks:index:Cluster")
     assert cluster.inputs["encryptionConfigKeyArn"]
-    assert aws_stack.one("aws:kms/key:Key").inputs["enableKeyRotation"] is True
+    keys = aws_stack.of_type("aws:kms/key:Key")
+    assert {k.name for k in keys} == {f"{aws_stack.stack}-secrets-key", f"{aws_stack.stack}-database-key"}
+    assert all(k.inputs["enableKeyRotation"] is True for k in keys)
     for template in aws_stack.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
         assert all(m["ebs"]["encrypted"] == "true" for m in template.inputs["blockDeviceMappings"])
         assert template.inputs["metadataOptions"]["httpTokens"] == "required"
 
 
 def test_prod_is_protected_and_dev_is_not(dev: ProgramRun, prod: ProgramRun) -> None:
-    critical = ("eks:index:Cluster", "aws:ec2/vpc:Vpc", "aws:kms/key:Key")
+    critical = ("eks:index:Cluster", "aws:ec2/vpc:Vpc", "aws:rds/instance:Instance")
     assert all(prod.one(t).protect for t in critical)
-    assert prod.one("aws:kms/key:Key").retain_on_delete
+    assert all(k.protect and k.retain_on_delete for k in prod.of_type("aws:kms/key:Key"))
     assert prod.one("eks:index:Cluster").inputs["deletionProtection"] is True
     assert not any(r.protect for r in dev.records)
     assert dev.one("eks:index:Cluster").inputs["upgradePolicy"] == {"supportType": "STANDARD"}

@@ -30,6 +30,7 @@ from components.settings.base import (
     SettingError,
 )
 from components.settings.cluster import ExistingCluster, ExistingVpc
+from components.settings.database import DatabaseSettings
 from components.settings.django import CanaryStep, DjangoSettings, DjangoStrategySettings
 from components.settings.loading import config_keys, from_pulumi_config, load_settings, read_raw_config
 from components.settings.node_groups import NodeGroupSettings, Taint
@@ -51,6 +52,7 @@ __all__ = [
     "ChartMirrorSettings",
     "ClusterAutoscalerSettings",
     "ConfigError",
+    "DatabaseSettings",
     "DjangoSettings",
     "DjangoStrategySettings",
     "ExistingCluster",

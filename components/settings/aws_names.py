@@ -36,6 +36,16 @@ _ECR_REPOSITORY = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[.
 ECR_REPOSITORY_MAX = 256
 
 
+# RDS: a DB instance identifier is 1-63 letters, digits or hyphens, begins with a letter, and has
+# no two consecutive hyphens nor a trailing one (RDS User Guide, "Naming constraints in Amazon RDS").
+_RDS_IDENTIFIER = re.compile(r"^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,62}(?<!-)$")
+
+
+def database_identifier(cluster_name: str) -> str:
+    """The RDS instance of the stack (components/database.py); its final snapshot adds `-final`."""
+    return f"{cluster_name}-django"
+
+
 def artifact_bucket_prefix(cluster_name: str) -> str:
     """The prefix of the Argo artifact bucket (components/artifact_bucket.py)."""
     return f"{cluster_name}-argo-artifacts-"
@@ -47,7 +57,7 @@ def ecr_repository_name(cluster_name: str) -> str:
 
 
 def check_cluster_derived_names(
-    cluster_name: str, *, artifact_bucket: bool, ecr_repository: bool, defaulted: bool = False
+    cluster_name: str, *, artifact_bucket: bool, ecr_repository: bool, database: bool = False, defaulted: bool = False
 ) -> None:
     """Refuse a cluster name whose derived S3 or ECR names AWS would reject.
 
@@ -64,6 +74,13 @@ def check_cluster_derived_names(
                 f"characters: the Argo artifact bucket prefix {prefix!r} must be lowercase and at most "
                 f"{BUCKET_PREFIX_MAX} characters (S3 bucket naming rules){hint}",
             )
+    if database and not _RDS_IDENTIFIER.match(database_identifier(cluster_name)):
+        raise SettingError(
+            "clusterName",
+            cluster_name,
+            f"at most {63 - len(database_identifier(''))} characters without consecutive hyphens: the RDS instance "
+            f"identifier {database_identifier(cluster_name)!r} must be 1-63 letters, digits and single hyphens{hint}",
+        )
     if ecr_repository:
         repository = ecr_repository_name(cluster_name)
         if len(repository) > ECR_REPOSITORY_MAX or not _ECR_REPOSITORY.match(repository):

@@ -24,7 +24,8 @@ REQUIRED_LOG_TYPES = ("api", "audit", "authenticator")
 # `pulumi config set --secret`, read with require_secret and never validated by value.
 SECRETS = {
     "djangoSecretKey": "Django SECRET_KEY",
-    "djangoDatabaseUrl": "Django DATABASE_URL (postgres://user:password@host:5432/db)",
+    "djangoDatabaseUrl": "Django DATABASE_URL (postgres://user:password@host:5432/db) of an external database",
+    "databasePassword": "master password of the stack's RDS instance (database.enabled)",
     "argoSsoClientId": "OIDC client id of the Argo server (authMode sso)",
     "argoSsoClientSecret": "OIDC client secret of the Argo server (authMode sso)",
 }

@@ -10,6 +10,7 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import ValidationError
 
 from components.settings.base import NAMESPACE, SECRETS, ConfigError, SettingError
+from components.settings.database import password_problem
 from components.settings.placeholders import describe, documentation_values
 from components.settings.stack import Settings
 
@@ -128,6 +129,13 @@ def from_pulumi_config() -> Settings:
     given = {key.removeprefix(prefix) for key in {*CONFIG.get(), *get_config_env()} if key.startswith(prefix)}
     present = {key for key in SECRETS if get(key)}  # a declared default of "" means "not set"
     settings = load_settings(read_raw_config(get, given), stack=pulumi.get_stack(), secrets_present=present)
+    if settings.database.enabled:
+        problem = password_problem(get("databasePassword") or "")
+        if problem:
+            raise ConfigError(
+                f"Invalid configuration for stack '{settings.stack}' (1 problem(s)); nothing was created:\n"
+                f"  - {NAMESPACE}:databasePassword = (secret, not shown): {problem} (RDS MasterUserPassword)"
+            )
     refuse_documentation_values(settings, deploying=not pulumi.runtime.is_dry_run())
     return settings
 

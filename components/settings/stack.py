@@ -27,6 +27,7 @@ from components.settings.base import (
     role_arns,
 )
 from components.settings.cluster import ExistingCluster, ExistingVpc
+from components.settings.database import DatabaseSettings
 from components.settings.django import DjangoSettings
 from components.settings.node_groups import NodeGroupSettings
 
@@ -76,6 +77,7 @@ class Settings(SettingsModel):
     argo: ArgoSettings = Field(default_factory=ArgoSettings, description="Argo Workflows.")
     django: DjangoSettings = Field(default_factory=DjangoSettings, description="The Django service.")
     addons: AddonSettings = Field(default_factory=AddonSettings, description="Cluster add-ons.")
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings, description="The app's database (RDS).")
     cost_budget_usd: int = Field(
         default=0,
         ge=0,
@@ -135,7 +137,32 @@ class Settings(SettingsModel):
         self._check_node_groups()
         self._check_argo()
         self._check_django()
+        self._check_database()
         return self
+
+    def _check_database(self) -> None:
+        database = self.database
+        if (database.enabled or database.security_group_id) and not self.create_cluster:
+            key = "database.enabled" if database.enabled else "database.securityGroupId"
+            raise SettingError(
+                key,
+                database.enabled or database.security_group_id,
+                "only on a stack that creates its cluster (the database sits in its VPC, open to its nodes)",
+            )
+        if database.enabled and database.security_group_id:
+            raise SettingError(
+                "database.securityGroupId",
+                database.security_group_id,
+                "'' when database.enabled: the stack's own instance gets a security group of its own",
+            )
+        if database.max_allocated_storage and database.max_allocated_storage < database.allocated_storage:
+            raise SettingError(
+                "database.maxAllocatedStorage",
+                database.max_allocated_storage,
+                f"0 or at least allocatedStorage ({database.allocated_storage}): RDS refuses a smaller ceiling",
+            )
+        if database.enabled and self.django.in_cluster_database:
+            raise SettingError("database.enabled", True, "false with django.inClusterDatabase (one database)")
 
     def _check_argo(self) -> None:
         if not self.argo.enabled:
@@ -205,6 +232,7 @@ class Settings(SettingsModel):
             self.resolved_cluster_name,
             artifact_bucket=self.argo.enabled and self.argo.artifacts.enabled,
             ecr_repository=self.django.enabled and not self.django.image_repository,
+            database=self.database.enabled,
             defaulted=not self.cluster_name,
         )
         if INFERENCE_NODE_GROUP not in self.node_groups:
@@ -268,7 +296,11 @@ class Settings(SettingsModel):
     @property
     def required_secrets(self) -> tuple[str, ...]:
         """Secret keys this stack cannot run without, by the features it turns on."""
-        needed = ("djangoSecretKey", "djangoDatabaseUrl") if self.django.enabled else ()
+        needed: tuple[str, ...] = ()
+        if self.django.enabled:
+            needed += ("djangoSecretKey",) if self.database.enabled else ("djangoSecretKey", "djangoDatabaseUrl")
+        if self.database.enabled:
+            needed += ("databasePassword",)
         if self.argo.enabled and self.argo.auth_mode == "sso":
             needed += ("argoSsoClientId", "argoSsoClientSecret")
         return needed

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import eks
+from . import database, eks
 from .argo import argo_pinned_policy
 from .context import StackContext
 from .exposure import load_balancer_source_ranges_policy, s3_buckets_policy
@@ -29,4 +29,5 @@ def build_policies(context: StackContext) -> list[Policy]:
         prod_protected_policy(context),
         s3_buckets_policy(),
         load_balancer_source_ranges_policy(),
+        *database.policies(context),
     ]

@@ -56,6 +56,7 @@ def test_an_uppercase_cluster_name_breaks_the_bucket_and_the_ecr_repository(dev_
 def test_ecr_refuses_consecutive_separators(dev_config: dict[str, Any]) -> None:
     dev_config["clusterName"] = "platform--dev"
     dev_config["argo"]["artifacts"] = {"enabled": False}
+    dev_config["database"] = {"enabled": False}  # RDS refuses "--" too
     assert "ECR's repositoryName pattern" in refused(dev_config)
     dev_config["django"]["imageRepository"] = "registry.example.com/django"  # no ECR repository is made
     assert settings_of(dev_config).resolved_cluster_name == "platform--dev"

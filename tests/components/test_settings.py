@@ -108,6 +108,8 @@ def test_inference_group_must_be_tainted(dev_config: dict[str, Any]) -> None:
 def test_required_secret_missing(dev_config: dict[str, Any], missing: str) -> None:
     if missing.startswith("argoSso"):  # only needed when the Argo server uses SSO
         dev_config["argo"].update(authMode="sso", ssoIssuer="https://sso.example.com")
+    if missing == "djangoDatabaseUrl":  # only needed for a database the stack does not create
+        dev_config["database"] = {"enabled": False}
     message = refuse(dev_config, secrets=ALL_SECRETS - {missing})
     assert f"eks-platform:{missing} = None" in message
     assert f"pulumi config set --secret {missing}" in message
@@ -188,6 +190,7 @@ def test_every_missing_secret_is_reported_at_once(dev_config: dict[str, Any]) ->
 
 def test_secrets_of_disabled_features_are_not_required(dev_config: dict[str, Any]) -> None:
     dev_config["django"]["enabled"] = False
+    dev_config["database"] = {"enabled": False}
     settings = load_settings(dev_config, stack="dev", secrets_present=frozenset())
     assert settings.required_secrets == ()
 
@@ -353,3 +356,36 @@ def test_a_blue_green_preview_behind_an_https_alb_needs_its_own_certificate(dev_
 def test_preview_options_are_checked(dev_config: dict[str, Any], strategy: dict[str, Any], fragment: str) -> None:
     dev_config["django"]["strategy"] = strategy
     assert fragment in refuse(dev_config)
+
+
+def test_the_database_url_is_not_asked_for_when_the_stack_makes_the_database(dev_config: dict[str, Any]) -> None:
+    assert dev_config["database"]["enabled"] is True
+    assert load_settings(dev_config, stack="dev", secrets_present=ALL_SECRETS - {"djangoDatabaseUrl"})
+
+
+@pytest.mark.parametrize(
+    ("database", "fragment"),
+    [
+        (
+            {"enabled": True, "securityGroupId": "sg-0123456789abcdef0"},
+            "eks-platform:database.securityGroupId = 'sg-0123456789abcdef0'",
+        ),
+        (
+            {"enabled": True, "allocatedStorage": 50, "maxAllocatedStorage": 40},
+            "eks-platform:database.maxAllocatedStorage = 40",
+        ),
+        ({"enabled": True, "instanceClass": "t4g.micro"}, "eks-platform:database.instanceClass = 't4g.micro'"),
+        ({"enabled": True, "backupRetentionDays": 36}, "eks-platform:database.backupRetentionDays = 36"),
+    ],
+)
+def test_bad_database_settings_are_refused(dev_config: dict[str, Any], database: dict[str, Any], fragment: str) -> None:
+    dev_config["database"] = database
+    assert fragment in refuse(dev_config)
+
+
+def test_the_local_stack_cannot_make_an_rds_instance() -> None:
+    raw = copy.deepcopy(stack_config("local"))
+    raw["database"] = {"enabled": True}
+    assert "eks-platform:database.enabled = True: only on a stack that creates its cluster" in refuse(
+        raw, stack="local"
+    )

@@ -239,3 +239,19 @@ def test_make_destroy_runs_the_script() -> None:
 def test_every_committed_stack_file_declares_its_environment(stack: str) -> None:
     """The refusal reads `environment` from the stack file: it must be there."""
     assert destroy.stack_environment(stack) == stack
+
+
+def test_prod_with_the_flag_refuses_while_rds_deletion_protection_is_on() -> None:
+    database = {
+        "urn": "urn:pulumi:prod::eks-platform::platform:index:Database$aws:rds/instance:Instance::prod-database-instance",
+        "type": "aws:rds/instance:Instance",
+        "custom": True,
+        "outputs": {"identifier": "eks-platform-prod-django", "deletionProtection": True},
+    }
+    fake = FakePulumi(export_of(committed_run("prod"), unprotect=True, extra=[database]))
+    code, output = call(["prod", "--yes", "--i-have-unprotected-prod"], fake)
+    assert code == 2 and fake.mutating == []
+    assert (
+        "aws rds modify-db-instance --db-instance-identifier eks-platform-prod-django --no-deletion-protection"
+        in output
+    )

@@ -69,6 +69,9 @@ def test_policy_names_are_unique_and_cover_the_issue() -> None:
         "prod-resources-protected",
         "s3-bucket-encrypted-and-private",
         "loadbalancer-source-ranges",
+        "rds-not-public",
+        "rds-encrypted",
+        "rds-deletion-protected-in-prod",
     }
     # One level for the whole pack: no policy pins its own.
     assert all(p.enforcement_level is None for p in policies)

@@ -81,6 +81,8 @@ def test_prod_file_switched_to_dev_environment_is_caught() -> None:
         ("prod-resources-protected", "prod-eks"),
         ("prod-resources-protected", "prod-vpc"),
         ("prod-resources-protected", "prod-secrets-key"),
+        ("prod-resources-protected", "prod-database-key"),
+        ("rds-deletion-protected-in-prod", "prod-database-instance"),
     }
     assert report.violations == report.mandatory
 
