@@ -20,7 +20,7 @@ export PATH := $(CURDIR)/tools/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 # Plugins are never downloaded here: mocks stand in for every provider.
 export PULUMI_SKIP_UPDATE_CHECK := true
 
-.PHONY: help setup charts synth diff test lint golden policy-check require-pulumi preview up destroy local-image e2e clean
+.PHONY: help setup charts synth diff test lint golden policy-check require-pulumi preview up destroy image bootstrap local-image e2e clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -87,6 +87,14 @@ up: require-pulumi $(VENV)/.installed $(POLICY_VENV)/.installed ## pulumi up STA
 
 destroy: $(VENV)/.installed ## tear STACK down in order (refuses prod); DESTROY_FLAGS=--dry-run|--refresh
 	$(PY) scripts/destroy.py $(STACK) $(DESTROY_FLAGS)
+
+image: ## build app/, push it to STACK's ECR repository (tag: the last commit of app/) and set django.imageTag (needs docker, the AWS CLI)
+	bash scripts/push_image.sh $(STACK)
+
+bootstrap: ## a new AWS stack from an empty account: make up (no Django release yet), make image, make up
+	$(MAKE) up STACK=$(STACK)
+	$(MAKE) image STACK=$(STACK)
+	$(MAKE) up STACK=$(STACK)
 
 local-image: ## build the app image LOCAL_IMAGE and load it into the kind cluster KIND_CLUSTER (needs docker, kind)
 	@command -v docker >/dev/null || { echo "make local-image: docker not found on PATH. Install Docker Engine or Docker Desktop (https://docs.docker.com/get-docker/) and start it." >&2; exit 1; }

@@ -16,7 +16,7 @@ from components.cluster_access import connect_existing, provision_eks
 from components.cluster_autoscaler import ClusterAutoscaler
 from components.context import ClusterContext
 from components.database import Database
-from components.django_app import DjangoApp
+from components.django_app import DjangoApp, image_in_registry
 from components.load_balancer_controller import INGRESS_CLASS, LoadBalancerController
 from components.local_postgres import LocalPostgres
 from components.metrics_server import MetricsServer
@@ -32,6 +32,7 @@ except ConfigError as error:
     raise pulumi.RunError(str(error)) from None
 
 config = pulumi.Config()
+image_ready = image_in_registry(settings)  # an account read, before anything is registered
 stack, addons, argo_settings, django_settings = settings.stack, settings.addons, settings.argo, settings.django
 access = provision_eks(settings) if settings.create_cluster else connect_existing(settings)
 ctx = ClusterContext.of(access, settings)
@@ -63,6 +64,7 @@ if django_settings.enabled:
         database_url=database.url if database and database.url else config.require_secret("djangoDatabaseUrl"),
         rollouts=rollouts,
         database=local_postgres,
+        release=image_ready,  # a new stack's first run: the image is pushed after it (nextSteps)
     )
 
 # ---- Argo Workflows, pinned to PROTO-INFERENCE-NG -----------------------------------------------
@@ -105,4 +107,4 @@ if ctx.owns_aws and settings.viewer_role_arns:
         after=[c.namespace_resource for c in (django, argo, rollouts) if c],
     )
 
-export_outputs(settings, access, django=django, argo=argo, bucket=bucket, database=database)
+export_outputs(settings, access, django=django, argo=argo, bucket=bucket, database=database, image_ready=image_ready)

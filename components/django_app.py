@@ -18,7 +18,7 @@ import pulumi_kubernetes as kubernetes
 from components.context import ClusterContext
 from components.helm_release import chart_release
 from components.namespace import platform_namespace
-from components.settings import DjangoSettings, aws_names
+from components.settings import DjangoSettings, Settings, aws_names
 
 CHART_PATH = "charts/django"
 RELEASE_NAME = "django"  # the chart's fullname, hence its ConfigMap and Service name
@@ -118,6 +118,39 @@ def ingress_class_of(settings: DjangoSettings, ctx: ClusterContext) -> str:
     return (settings.ingress_class_name or ctx.ingress_class) if settings.hosts else ""
 
 
+def image_in_registry(settings: Settings) -> bool:
+    """Whether the Django release can be created: its image tag is in the stack's ECR repository.
+
+    A read of the account, made before any resource is registered. On a new stack the repository
+    does not exist yet (this run creates it) or holds no image: the release would sit in
+    ImagePullBackOff until its timeout and fail the `up`, so it is left out, and the run says what
+    comes next (stack output `nextSteps`). A repository that holds images but not this tag is a
+    mistake, not a first run: a `pulumi up` stops with the tags it has (a preview only warns, as a
+    PR's preview runs before its image is pushed). Images from elsewhere (`imageRepository`) and
+    stacks without AWS are not checked.
+    """
+    django = settings.django
+    if not (settings.create_cluster and django.enabled and not django.image_repository):
+        return True
+    name = aws_names.ecr_repository_name(settings.resolved_cluster_name)
+    if name not in aws.ecr.get_repositories(region=settings.region).names:
+        return False
+    images = aws.ecr.get_images(repository_name=name, region=settings.region).image_ids
+    tags = sorted({image.image_tag for image in images if image.image_tag})
+    if not tags:
+        return False
+    if django.image_tag not in tags:
+        message = (
+            f"eks-platform:django.imageTag = {django.image_tag!r}: not in the ECR repository {name} "
+            f"(it holds {', '.join(tags[-5:])}{' ...' if len(tags) > 5 else ''}); push it first (make image "
+            f"STACK={settings.stack}) or set a tag it holds"
+        )
+        if not pulumi.runtime.is_dry_run():
+            raise pulumi.RunError(message + "; nothing was created")
+        pulumi.log.warn(message)
+    return True
+
+
 class DjangoApp(pulumi.ComponentResource):
     """The Django service of one stack."""
 
@@ -141,10 +174,12 @@ class DjangoApp(pulumi.ComponentResource):
         database_url: pulumi.Input[str],
         rollouts: pulumi.Resource | None = None,
         database: pulumi.Resource | None = None,
+        release: bool = True,
         opts: pulumi.ResourceOptions | None = None,
     ):
         """`secret_key`, `database_url`: the stack secrets. `rollouts`: the Argo Rollouts controller
-        (a BlueGreen or Canary release waits for it); `database`: an in-cluster database (local)."""
+        (a BlueGreen or Canary release waits for it); `database`: an in-cluster database (local).
+        `release`: False on a first run whose image is not pushed yet (`image_in_registry`)."""
         creates_ecr = ctx.owns_aws and not settings.image_repository
         super().__init__("platform:index:DjangoApp", name, None, ctx.component(opts, owns_aws=creates_ecr))
         self.namespace_name = settings.namespace
@@ -197,24 +232,25 @@ class DjangoApp(pulumi.ComponentResource):
             pulumi.Output.all(secret_key, database_url).apply(lambda pair: secret_checksum(*pair))
         )
         is_rollout = settings.strategy.resolved(ctx.environment) in ROLLOUT_STRATEGIES
-        chart_release(
-            f"{name}-release",
-            release_name=RELEASE_NAME,
-            chart=CHART_PATH,
-            namespace=settings.namespace,
-            # The same file `helm upgrade -f environments/values.<env>.yaml` uses by hand.
-            value_yaml_files=[pulumi.FileAsset(f"{CHART_PATH}/environments/values.{ctx.environment}.yaml")],
-            values=release_values(settings, ctx, repository_url, digest),
-            timeout=900,  # the migration hook runs inside the install/upgrade
-            # The migration hook needs the database; a Rollout needs the Rollouts CRDs and controller;
-            # the Ingress needs the ingress controller's webhook.
-            opts=ctx.workload(
-                self,
-                ctx.system,
-                after=[namespace, secret, database, rollouts if is_rollout else None],
-                ingress=bool(ingress_class_of(settings, ctx)),
-            ),
-        )
+        if release:
+            chart_release(
+                f"{name}-release",
+                release_name=RELEASE_NAME,
+                chart=CHART_PATH,
+                namespace=settings.namespace,
+                # The same file `helm upgrade -f environments/values.<env>.yaml` uses by hand.
+                value_yaml_files=[pulumi.FileAsset(f"{CHART_PATH}/environments/values.{ctx.environment}.yaml")],
+                values=release_values(settings, ctx, repository_url, digest),
+                timeout=900,  # the migration hook runs inside the install/upgrade
+                # The migration hook needs the database; a Rollout needs the Rollouts CRDs and controller;
+                # the Ingress needs the ingress controller's webhook.
+                opts=ctx.workload(
+                    self,
+                    ctx.system,
+                    after=[namespace, secret, database, rollouts if is_rollout else None],
+                    ingress=bool(ingress_class_of(settings, ctx)),
+                ),
+            )
 
         self.namespace_resource = namespace
         self.image_repository = pulumi.Output.from_input(repository_url)

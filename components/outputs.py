@@ -20,8 +20,9 @@ def export_outputs(
     argo: ArgoWorkflows | None,
     bucket: ArtifactBucket | None,
     database: Database | None = None,
+    image_ready: bool = True,
 ) -> None:
-    """Export the cluster's identity, how to reach it, and where Argo and Django live."""
+    """Export the cluster's identity, how to reach it, where Argo and Django live, and what to do next."""
     pulumi.export("environment", settings.environment)
     pulumi.export("clusterName", access.cluster_name)
     pulumi.export("region", settings.region)
@@ -49,6 +50,18 @@ def export_outputs(
         pulumi.export("argoArtifactBucket", bucket.bucket_name if bucket else "")
     if database and database.address is not None:
         pulumi.export("databaseAddress", database.address)
+    if django and not image_ready:
+        steps = pulumi.Output.concat(
+            "The Django release waits for its image. Next: make image STACK=",
+            settings.stack,
+            " (builds app/ and pushes it to ",
+            django.image_repository,
+            ", setting django.imageTag), then make up STACK=",
+            settings.stack,
+            " (README: from an empty account to a serving app).",
+        )
+        pulumi.export("nextSteps", steps)
+        steps.apply(pulumi.log.warn)
     if django:
         pulumi.export("djangoNamespace", django.namespace)
         pulumi.export("djangoImageRepository", django.image_repository)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import rpc
+from pulumi.runtime.config import get_config
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 
 ACCOUNT = "123456789012"
@@ -21,6 +22,10 @@ REGION = "ap-northeast-2"
 OIDC_ISSUER = f"oidc.eks.{REGION}.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 AVAILABLE_ZONES = "dca"  # unsorted, and without b: the program must sort and must not assume a/b/c
 LIVE_NODE_GROUPS: dict[str, dict[str, int]] = {}
+ECR_REPOSITORIES: dict[str, list[str]] | None = None
+"""ECR repository -> the image tags it holds. None: a stack in steady state, whose repository exists
+and holds the committed stacks' tag (STEADY_TAGS); {} is a new account."""
+STEADY_TAGS = ["0.1.0"]
 """What the (mocked) account already runs: cluster name -> node group -> desired size. Empty: a first deploy."""
 
 
@@ -130,6 +135,15 @@ class PlatformMocks(pulumi.runtime.Mocks):
         if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
             # As EC2 answers many accounts in Seoul: zone b is not offered to new resources.
             return {"names": [f"{REGION}{zone}" for zone in AVAILABLE_ZONES], "state": args.args.get("state")}, []
+        if args.token == "aws:ecr/getRepositories:getRepositories":
+            if ECR_REPOSITORIES is not None:
+                return {"names": sorted(ECR_REPOSITORIES)}, []
+            # steady state: the stack's own repository exists (components/settings/aws_names.py)
+            cluster = get_config("eks-platform:clusterName") or f"eks-platform-{pulumi.get_stack()}"
+            return {"names": [f"{cluster}/django"]}, []
+        if args.token == "aws:ecr/getImages:getImages":
+            tags = STEADY_TAGS if ECR_REPOSITORIES is None else ECR_REPOSITORIES[args.args["repositoryName"]]
+            return {"imageIds": [{"imageTag": t, "imageDigest": f"sha256:{_hex(t, 64)}"} for t in tags]}, []
         if args.token == "aws:eks/getClusters:getClusters":
             return {"names": sorted(LIVE_NODE_GROUPS)}, []
         if args.token == "aws:eks/getNodeGroups:getNodeGroups":

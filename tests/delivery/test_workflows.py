@@ -273,24 +273,20 @@ def test_deploy_passes_the_image_tag_the_image_workflow_pushed() -> None:
         assert text.index("django.imageTag") < text.index("pulumi up")
 
 
-def test_bootstrap_skips_only_the_django_release_and_its_dependents() -> None:
+def test_bootstrap_runs_the_readmes_sequence_up_image_up() -> None:
+    """`make bootstrap`: the first up leaves the release out (no image yet), the image is pushed, up again."""
     jobs = load("deploy")["jobs"]
     for name in ("dev", "prod"):
         text = run_text(jobs[name])
-        assert '--exclude "$release" --exclude-dependents' in text
-        assert "platform:index:DjangoApp\\$kubernetes:helm.sh/v3:Release::${STACK}-django-release" in text
-
-
-def test_bootstrap_urn_names_the_programs_django_release() -> None:
-    from tests.conftest import committed_run
-
-    for stack in ("dev", "prod"):
-        run = committed_run(stack)
-        release = run.one("kubernetes:helm.sh/v3:Release", f"{stack}-django-release")
-        assert release.urn == (
-            f"urn:pulumi:{stack}::eks-platform::platform:index:DjangoApp$kubernetes:helm.sh/v3:Release::"
-            f"{stack}-django-release"
+        first, push, last = (
+            text.index('pulumi up --yes --stack "$STACK" --policy-pack policy'),
+            text.index('bash scripts/push_image.sh "$STACK"'),
+            text.rindex('pulumi up --yes --stack "$STACK" --policy-pack policy'),
         )
+        assert first < push < last
+        assert "--exclude" not in text  # the program decides, not a URN list
+    makefile = (ROOT / "Makefile").read_text()
+    assert "bootstrap: ##" in makefile and "bash scripts/push_image.sh $(STACK)" in makefile
 
 
 # ---- image.yml ------------------------------------------------------------------------------------------
