@@ -99,10 +99,12 @@ def program() -> None:
 
 
 def random_secrets() -> dict[str, str]:
-    """Fresh values for the two required secrets; the database URL points at the local PostgreSQL."""
+    """Fresh values for the secrets the stacks need: the database URL points at the local PostgreSQL
+    (local), the database password is for the RDS instance (dev, prod)."""
     password = secrets.token_urlsafe(24)
     return {
         "djangoSecretKey": secrets.token_urlsafe(50),
+        "databasePassword": secrets.token_urlsafe(32),
         "djangoDatabaseUrl": f"postgres://django:{password}@postgres.postgres.svc.cluster.local:5432/django",
     }
 
