@@ -17,6 +17,7 @@ from components.cluster_autoscaler import ClusterAutoscaler
 from components.context import ClusterContext
 from components.database import Database
 from components.django_app import DjangoApp, image_in_registry
+from components.ebs_csi_driver import EbsCsiDriver
 from components.load_balancer_controller import INGRESS_CLASS, LoadBalancerController
 from components.local_postgres import LocalPostgres
 from components.metrics_server import MetricsServer
@@ -45,6 +46,8 @@ if aws_addons and addons.load_balancer_controller.enabled:
 ctx = ctx.with_ingress_controller(lbc, INGRESS_CLASS)
 if aws_addons and addons.cluster_autoscaler.enabled:
     ClusterAutoscaler(f"{stack}-cluster-autoscaler", addons.cluster_autoscaler, ctx)
+if aws_addons and addons.ebs_csi_driver.enabled:
+    EbsCsiDriver(f"{stack}-ebs-csi-driver", addons.ebs_csi_driver, ctx)
 rollouts = ArgoRollouts(f"{stack}-argo-rollouts", addons.argo_rollouts, ctx) if addons.argo_rollouts.enabled else None
 if ctx.gpu_groups and addons.nvidia_device_plugin.enabled:
     NvidiaDevicePlugin(f"{stack}-nvidia-device-plugin", addons.nvidia_device_plugin, ctx)

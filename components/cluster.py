@@ -9,6 +9,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_eks as eks
 
+from components import versions
+
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
 # Kubernetes group of viewer access entries; components/viewer_access.py binds it to Helm's Secrets.
@@ -143,6 +145,14 @@ class Cluster(pulumi.ComponentResource):
             deletion_protection=args.protect,
             # Node groups are managed and declared separately (NodeGroup component): no default
             # group, no instance role or self-managed node security groups from pulumi-eks.
+            # vpc-cni and kube-proxy pinned (never looked up anew on each run); the CNI enforces
+            # NetworkPolicy, so the Django chart's policy is applied, not merely stored
+            vpc_cni_options=eks.VpcCniOptionsArgs(
+                addon_version=versions.eks_addon("vpc-cni", args.kubernetes_version), enable_network_policy=True
+            ),
+            kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(
+                version=versions.eks_addon("kube-proxy", args.kubernetes_version)
+            ),
             skip_default_node_group=True,
             skip_default_security_groups=True,
             create_instance_role=False,

@@ -75,6 +75,48 @@ NVIDIA_DEVICE_PLUGIN_IMAGE = "nvcr.io/nvidia/k8s-device-plugin"
 NVIDIA_DEVICE_PLUGIN_TAG = "v0.20.0"
 # ---- end of cluster add-ons ------------------------------------------------------------------
 
+# ---- EKS add-ons, pinned per Kubernetes minor ---------------------------------------------------
+# Unpinned, pulumi-eks looks up the newest vpc-cni and kube-proxy on every run, so an AWS release
+# shows as drift and upgrades prod's CNI without review. Each string is one EKS accepts for that
+# minor, from: kube-proxy, the "kube-proxy versions" table of the EKS User Guide
+# (managing-kube-proxy; 1.35 from its zh_cn/ja_jp copies); vpc-cni 1.33, the User Guide's VPC CNI
+# table; vpc-cni 1.34/1.35 and aws-ebs-csi-driver, versions pinned for those minors in public EKS
+# configurations (AWS publishes no per-minor table for them). Confirm before a bump with
+# `aws eks describe-addon-versions --addon-name <name> --kubernetes-version <minor>`: no AWS
+# account is reachable from the tests, so nothing here has been installed by them. CoreDNS is not
+# pinned: pulumi-eks manages it only with its default node group or Fargate (components/cluster.py
+# uses neither), so EKS's self-managed CoreDNS stays as EKS installed it and never drifts.
+# vpc-cni 1.14+ enforces NetworkPolicy (enableNetworkPolicy; EKS User Guide, cni-network-policy).
+EKS_ADDONS: dict[str, dict[str, str]] = {
+    "1.33": {
+        "vpc-cni": "v1.20.1-eksbuild.3",
+        "kube-proxy": "v1.33.5-eksbuild.2",
+        "aws-ebs-csi-driver": "v1.48.0-eksbuild.2",
+    },
+    "1.34": {
+        "vpc-cni": "v1.21.1-eksbuild.7",
+        "kube-proxy": "v1.34.1-eksbuild.2",
+        "aws-ebs-csi-driver": "v1.57.1-eksbuild.1",
+    },
+    "1.35": {
+        "vpc-cni": "v1.21.1-eksbuild.7",
+        "kube-proxy": "v1.35.3-eksbuild.2",
+        "aws-ebs-csi-driver": "v1.57.1-eksbuild.1",
+    },
+}
+
+
+def eks_addon(name: str, kubernetes_version: str) -> str:
+    """The pinned version of EKS add-on `name` for a cluster of `kubernetes_version`."""
+    try:
+        return EKS_ADDONS[kubernetes_version][name]
+    except KeyError:
+        raise ValueError(
+            f"no {name} add-on pinned for Kubernetes {kubernetes_version} in components/versions.py "
+            f"(pinned minors: {', '.join(sorted(EKS_ADDONS))})"
+        ) from None
+
+
 # ---- the app's database on AWS (components/database.py) --------------------------------------
 # Amazon RDS for PostgreSQL: the engine version is pinned and minor upgrades are not automatic, so
 # an upgrade is a reviewed change here. 17.6 is the major/minor the local stack's image runs too.

@@ -56,6 +56,11 @@ DURATIONS: dict[str, Duration] = {
         "helm.v3.Release with waits (skipAwait false): image pulls and pods Ready on a new node; the e2e "
         "run installs the local stack's five releases on fake nodes (no pulls) in 14.6 s",
     ),
+    "aws:eks/addon:Addon": Duration(
+        2 * MINUTE,
+        "an EKS add-on is ACTIVE once its pods run on a node: taken as a release with waits (an assumption; "
+        "no measured figure found)",
+    ),
     "aws:ec2/natGateway:NatGateway": Duration(
         2 * MINUTE, "NAT gateway pending -> available: 'up to 10 min' (kubernetes/kops#944), typically 1-2 min"
     ),

@@ -55,6 +55,12 @@ class NvidiaDevicePluginSettings(SettingsModel):
     )
 
 
+class EbsCsiDriverSettings(SettingsModel):
+    """Amazon EBS CSI driver."""
+
+    enabled: bool = Field(default=True, description="Install it (AWS stacks only): volumes, and the gp3 StorageClass.")
+
+
 class AddonSettings(SettingsModel):
     """Cluster add-ons."""
 
@@ -63,6 +69,7 @@ class AddonSettings(SettingsModel):
     metrics_server: MetricsServerSettings = Field(default_factory=MetricsServerSettings)
     argo_rollouts: ArgoRolloutsSettings = Field(default_factory=ArgoRolloutsSettings)
     nvidia_device_plugin: NvidiaDevicePluginSettings = Field(default_factory=NvidiaDevicePluginSettings)
+    ebs_csi_driver: EbsCsiDriverSettings = Field(default_factory=EbsCsiDriverSettings)
 
 
 # The upstream charts a stack installs, by name (components/versions.py pins each one).

@@ -23,6 +23,7 @@ IAM_ROLE_SUFFIXES = (
     "-cluster-autoscaler-irsa-role",
     "-argo-artifacts-access-role",
     "-argo-rollouts-irsa-role",
+    "-ebs-csi-driver-irsa-role",
 )
 # S3: bucket names are 3-63 lowercase letters, digits, dots and hyphens, beginning and ending with
 # a letter or digit (S3 User Guide, "General purpose bucket naming rules"). A `bucket_prefix` is
