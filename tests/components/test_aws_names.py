@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -98,3 +99,13 @@ def test_a_long_stack_name_breaks_the_default_cluster_name_and_the_error_says_so
     message = refused(raw, stack="sandbox-team-a")
     assert "eks-platform:clusterName = 'eks-platform-sandbox-team-a'" in message
     assert "the default eks-platform-<stack>: set clusterName" in message
+
+
+def test_the_program_names_no_load_balancer_or_target_group_itself(aws_stack: ProgramRun) -> None:
+    """ALB and target group names (at most 32 characters) are the controller's own (k8s-<ns>-<name>-<hash>,
+    truncated to fit: aws-load-balancer-controller pkg/deploy/elbv2 name generation): nothing here names one."""
+    text = json.dumps([r.plain for r in aws_stack.records], default=str)
+    for annotation in ("load-balancer-name", "target-group-name", "alb.ingress.kubernetes.io/group.name"):
+        assert annotation not in text
+    assert aws_stack.of_type("aws:lb/loadBalancer:LoadBalancer") == []
+    assert aws_stack.of_type("aws:lb/targetGroup:TargetGroup") == []
