@@ -19,7 +19,7 @@ import pulumi_kubernetes as kubernetes
 from components import versions
 from components.context import ClusterContext
 from components.helm_release import chart_release
-from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs, policy_document
+from components.irsa import policy_document
 from components.namespace import platform_namespace
 from components.settings import ArgoRolloutsSettings
 
@@ -110,17 +110,13 @@ class ArgoRollouts(pulumi.ComponentResource):
         super().__init__("platform:index:ArgoRollouts", name, None, ctx.component(opts, owns_aws=verifies))
         role_arn = None
         if verifies:
-            role_arn = ServiceAccountRole(
+            role_arn = ctx.service_account_role(
                 f"{name}-irsa",
-                ServiceAccountRoleArgs(
-                    oidc_provider_arn=ctx.oidc_provider_arn,
-                    oidc_provider_url=ctx.oidc_provider_url,
-                    namespace=NAMESPACE,
-                    service_account=SERVICE_ACCOUNT,
-                    policy=verification_policy(),
-                    description=f"Argo Rollouts target-group verification of {ctx.cluster_name}",
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
+                self,
+                namespace=NAMESPACE,
+                service_account=SERVICE_ACCOUNT,
+                policy=verification_policy(),
+                description=f"Argo Rollouts target-group verification of {ctx.cluster_name}",
             ).role_arn
         namespace = platform_namespace(
             f"{name}-ns", NAMESPACE, ctx.kubernetes(self), kubernetes_version=ctx.kubernetes_version

@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.context import ClusterContext
-from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs, policy_document
+from components.irsa import policy_document
 from components.settings import ArgoSettings, aws_names
 
 
@@ -66,7 +66,6 @@ class ArtifactBucket(pulumi.ComponentResource):
         """Artifacts of the workflows; only `service_account` of each of `workflow_namespaces` may use the
         bucket: the argo-workflows chart creates it, with this role's annotation, in every one of them."""
         super().__init__("platform:index:ArtifactBucket", name, None, ctx.component(opts, owns_aws=True))
-        child = pulumi.ResourceOptions(parent=self)
         prefix = aws_names.artifact_bucket_prefix(ctx.cluster_name)  # checked against S3's rules by the settings
         bucket = aws.s3.Bucket(
             f"{name}-bucket",
@@ -124,18 +123,14 @@ class ArtifactBucket(pulumi.ComponentResource):
             ],
             opts=on_bucket,
         )
-        role = ServiceAccountRole(
+        role = ctx.service_account_role(
             f"{name}-access",
-            ServiceAccountRoleArgs(
-                oidc_provider_arn=ctx.oidc_provider_arn,
-                oidc_provider_url=ctx.oidc_provider_url,
-                namespace=workflow_namespaces[0],
-                service_account=service_account,
-                also_in_namespaces=tuple(workflow_namespaces[1:]),
-                policy=bucket.arn.apply(bucket_access_policy),
-                description=f"Argo workflow artifacts in {prefix.rstrip('-')}",
-            ),
-            opts=child,
+            self,
+            namespace=workflow_namespaces[0],
+            service_account=service_account,
+            also_in_namespaces=workflow_namespaces[1:],
+            policy=bucket.arn.apply(bucket_access_policy),
+            description=f"Argo workflow artifacts in {prefix.rstrip('-')}",
         )
         self.bucket_name = bucket.bucket
         self.role_arn = role.role_arn

@@ -16,7 +16,7 @@ import pulumi
 from components import versions
 from components.context import ClusterContext
 from components.helm_release import chart_release
-from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs, policy_document
+from components.irsa import policy_document
 from components.settings import ClusterAutoscalerSettings
 
 NAMESPACE = "kube-system"
@@ -130,17 +130,13 @@ class ClusterAutoscaler(pulumi.ComponentResource):
     ):
         super().__init__("platform:index:ClusterAutoscaler", name, None, ctx.component(opts, owns_aws=True))
         chart, _ = pins_for(ctx.kubernetes_version)  # fails before any resource on an unknown version
-        role = ServiceAccountRole(
+        role = ctx.service_account_role(
             f"{name}-irsa",
-            ServiceAccountRoleArgs(
-                oidc_provider_arn=ctx.oidc_provider_arn,
-                oidc_provider_url=ctx.oidc_provider_url,
-                namespace=NAMESPACE,
-                service_account=SERVICE_ACCOUNT,
-                policy=policy_document(autoscaler_policy_statements(ctx.cluster_name)),
-                description=f"cluster-autoscaler of {ctx.cluster_name}",
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+            self,
+            namespace=NAMESPACE,
+            service_account=SERVICE_ACCOUNT,
+            policy=policy_document(autoscaler_policy_statements(ctx.cluster_name)),
+            description=f"cluster-autoscaler of {ctx.cluster_name}",
         )
         chart_release(
             f"{name}-release",

@@ -27,6 +27,7 @@ import pulumi_kubernetes as kubernetes
 
 from components.cluster_access import ClusterAccess
 from components.helm_release import UPSTREAM, ChartMirror
+from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs
 from components.node_group import has_gpus
 from components.settings import INFERENCE_NODE_GROUP, SYSTEM_NODE_GROUP, Settings
 
@@ -146,6 +147,34 @@ class ClusterContext:
             providers.append(self.aws_provider)
         own = pulumi.ResourceOptions(providers=providers, deleted_with=None if owns_aws else self.cluster)
         return pulumi.ResourceOptions.merge(own, opts)
+
+    def service_account_role(
+        self,
+        resource_name: str,
+        parent: pulumi.Resource,
+        *,
+        namespace: str,
+        service_account: str,
+        description: str,
+        policy: pulumi.Input[str] | None = None,
+        managed_policy_arns: Sequence[str] = (),
+        also_in_namespaces: Sequence[str] = (),
+    ) -> ServiceAccountRole:
+        """An IAM role (IRSA) only `namespace/service_account` of this cluster may assume, child of `parent`."""
+        return ServiceAccountRole(
+            resource_name,
+            ServiceAccountRoleArgs(
+                oidc_provider_arn=self.oidc_provider_arn,
+                oidc_provider_url=self.oidc_provider_url,
+                namespace=namespace,
+                service_account=service_account,
+                also_in_namespaces=tuple(also_in_namespaces),
+                policy=policy,
+                managed_policy_arns=list(managed_policy_arns),
+                description=description,
+            ),
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
 
     def kubernetes(
         self, parent: pulumi.Resource, depends_on: Sequence[pulumi.Resource | None] = ()

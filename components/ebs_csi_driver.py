@@ -16,7 +16,6 @@ import pulumi_kubernetes as kubernetes
 
 from components import versions
 from components.context import ClusterContext
-from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs
 from components.settings import EbsCsiDriverSettings
 
 SERVICE_ACCOUNT = "ebs-csi-controller-sa"
@@ -38,17 +37,13 @@ class EbsCsiDriver(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("platform:index:EbsCsiDriver", name, None, ctx.component(opts, owns_aws=True))
-        role = ServiceAccountRole(
+        role = ctx.service_account_role(
             f"{name}-irsa",
-            ServiceAccountRoleArgs(
-                oidc_provider_arn=ctx.oidc_provider_arn,
-                oidc_provider_url=ctx.oidc_provider_url,
-                namespace=NAMESPACE,
-                service_account=SERVICE_ACCOUNT,
-                managed_policy_arns=[MANAGED_POLICY],
-                description=f"EBS CSI driver of {ctx.cluster_name}",
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+            self,
+            namespace=NAMESPACE,
+            service_account=SERVICE_ACCOUNT,
+            managed_policy_arns=[MANAGED_POLICY],
+            description=f"EBS CSI driver of {ctx.cluster_name}",
         )
         aws.eks.Addon(
             f"{name}-addon",

@@ -19,7 +19,7 @@ import pulumi
 from components import versions
 from components.context import ClusterContext
 from components.helm_release import chart_release
-from components.irsa import ServiceAccountRole, ServiceAccountRoleArgs, policy_document
+from components.irsa import policy_document
 from components.settings import LoadBalancerControllerSettings
 
 NAMESPACE = "kube-system"
@@ -264,17 +264,13 @@ class LoadBalancerController(pulumi.ComponentResource):
                 f"region {ctx.region!r}: the controller policy here is the commercial-partition one (arn:aws); "
                 "aws-cn and aws-us-gov need upstream's partition-specific policy"
             )
-        role = ServiceAccountRole(
+        role = ctx.service_account_role(
             f"{name}-irsa",
-            ServiceAccountRoleArgs(
-                oidc_provider_arn=ctx.oidc_provider_arn,
-                oidc_provider_url=ctx.oidc_provider_url,
-                namespace=NAMESPACE,
-                service_account=SERVICE_ACCOUNT,
-                policy=policy_document(controller_policy_statements()),
-                description=f"AWS Load Balancer Controller of {ctx.cluster_name}",
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
+            self,
+            namespace=NAMESPACE,
+            service_account=SERVICE_ACCOUNT,
+            policy=policy_document(controller_policy_statements()),
+            description=f"AWS Load Balancer Controller of {ctx.cluster_name}",
         )
         chart_release(
             f"{name}-release",
