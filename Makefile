@@ -20,7 +20,7 @@ export PATH := $(CURDIR)/tools/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 # Plugins are never downloaded here: mocks stand in for every provider.
 export PULUMI_SKIP_UPDATE_CHECK := true
 
-.PHONY: help setup charts synth diff test lint golden policy-check require-pulumi preview up destroy image bootstrap local-image e2e clean
+.PHONY: help setup charts promtool synth diff test lint monitoring-crds golden policy-check require-pulumi preview up destroy image bootstrap local-image e2e clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -54,7 +54,15 @@ $(POSTGRES): scripts/install_postgres.sh
 charts: $(VENV)/.installed $(HELM) ## the pinned upstream charts into build/charts; CHARTS_DIR=dir or CHARTS_MIRROR=url to use a mirror
 	$(PY) -m offline.charts
 
-setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(HELM) $(POSTGRES) charts ## virtualenvs, pinned packages, pinned helm, PostgreSQL binaries, pinned charts
+# promtool (Prometheus 3.16.0) from its pinned wrapper module e2e/go/promtool into the e2e cache
+# (EKS_PLATFORM_E2E_CACHE, default ~/.cache/eks-platform-e2e): tests/monitoring/test_alert_rules.py runs
+# it on monitoring/alerts/. Rebuilt only when the pin changes; the first build takes minutes (Go and
+# the Go module proxy), later runs well under a second.
+promtool: ## the pinned promtool into the e2e cache, for the alert-rule tests (needs Go)
+	@command -v go >/dev/null || { echo "make promtool: Go is not on PATH. Install Go $$(sed -n 's/^go //p' e2e/go/promtool/go.mod) or newer (https://go.dev/dl/): promtool is built from e2e/go/promtool." >&2; exit 1; }
+	e2e/build.sh promtool
+
+setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(HELM) $(POSTGRES) charts promtool ## virtualenvs, pinned packages, pinned helm, PostgreSQL binaries, pinned charts, promtool
 
 synth: $(VENV)/.installed ## offline plan of STACK (default dev) into build/STACK — contacts no cloud
 	$(PY) -m offline.synth $(STACK)
@@ -69,6 +77,9 @@ test: setup ## the whole offline test suite
 lint: $(VENV)/.installed ## ruff
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+monitoring-crds: $(VENV)/.installed $(HELM) charts ## after bumping kube-prometheus-stack: copy its CRDs into monitoring/crds (applied by the program)
+	$(PY) -m scripts.monitoring_crds
 
 golden: $(VENV)/.installed ## regenerate the WorkflowTemplate golden files after an intended change
 	$(PY) -m workflows.golden --write

@@ -21,6 +21,8 @@ from components.ebs_csi_driver import EbsCsiDriver
 from components.load_balancer_controller import INGRESS_CLASS, LoadBalancerController
 from components.local_postgres import LocalPostgres
 from components.metrics_server import MetricsServer
+from components.monitoring import Monitoring, prometheus_url
+from components.monitoring_crds import MonitoringCrds
 from components.nvidia_device_plugin import NvidiaDevicePlugin
 from components.outputs import export_outputs
 from components.settings import ConfigError, from_pulumi_config
@@ -38,6 +40,11 @@ stack, addons, argo_settings, django_settings = settings.stack, settings.addons,
 access = provision_eks(settings) if settings.create_cluster else connect_existing(settings)
 ctx = ClusterContext.of(access, settings)
 aws_addons = ctx.owns_aws  # the add-ons that need IAM run only where this stack owns AWS
+monitoring_settings = settings.monitoring
+if monitoring_settings.enabled:
+    # First, and fast: every release that renders a ServiceMonitor waits for these CRDs only.
+    crds = MonitoringCrds(f"{stack}-monitoring-crds", ctx)
+    ctx = ctx.with_monitoring(crds, prometheus_url(monitoring_settings), monitoring_settings.namespace)
 
 # ---- Cluster add-ons ---------------------------------------------------------------------------
 lbc = None
@@ -91,7 +98,18 @@ if argo_settings.enabled:
         sso_client_secret=config.get_secret("argoSsoClientSecret"),
     )
 
-namespaced = [c for c in (local_postgres, django, argo, rollouts) if c]
+# ---- Monitoring: beside the app, not before it (only the CRDs above come first) ------------------
+monitoring = None
+if monitoring_settings.enabled:
+    monitoring = Monitoring(
+        f"{stack}-monitoring",
+        monitoring_settings,
+        ctx,
+        grafana_admin_password=config.require_secret("grafanaAdminPassword"),
+        slack_webhook_url=config.get_secret("alertmanagerSlackWebhookUrl"),
+    )
+
+namespaced = [c for c in (local_postgres, django, argo, rollouts, monitoring) if c]
 # ---- metrics-server (HPA metrics) -----------------------------------------------------------------
 if addons.metrics_server.enabled:
     # Created after the workload namespaces, so destroyed before them: its APIService
@@ -106,8 +124,17 @@ if ctx.owns_aws and settings.viewer_role_arns:
     ViewerAccess(
         f"{stack}-viewers",
         ctx,
-        release_namespaces=["kube-system", *(c.namespace_name for c in (django, argo, rollouts) if c)],
-        after=[c.namespace_resource for c in (django, argo, rollouts) if c],
+        release_namespaces=["kube-system", *(c.namespace_name for c in (django, argo, rollouts, monitoring) if c)],
+        after=[c.namespace_resource for c in (django, argo, rollouts, monitoring) if c],
     )
 
-export_outputs(settings, access, django=django, argo=argo, bucket=bucket, database=database, image_ready=image_ready)
+export_outputs(
+    settings,
+    access,
+    django=django,
+    argo=argo,
+    bucket=bucket,
+    database=database,
+    monitoring=monitoring,
+    image_ready=image_ready,
+)

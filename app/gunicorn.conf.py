@@ -6,6 +6,10 @@ process runs as uid 10001 without a home directory; everything below respects bo
 
 import os
 
+# Underscored: gunicorn reads every other top-level name of this file as a setting.
+from gunicorn.arbiter import Arbiter as _Arbiter
+from gunicorn.workers.base import Worker as _Worker
+
 # Plain HTTP on all interfaces: the Service and the kubelet's probes reach the pod IP, TLS ends
 # at the load balancer. The chart's containerPort is 8000.
 bind = "0.0.0.0:8000"
@@ -30,3 +34,37 @@ control_socket_disable = True
 # must exceed graceful_timeout so in-flight requests finish on SIGTERM.
 timeout = 30
 graceful_timeout = 30
+
+# ---- Prometheus metrics (config/metrics.py) -------------------------------------------------------
+# Each worker writes its django-prometheus samples to files in this directory, and the master serves
+# their sum on METRICS_PORT. prometheus_client chooses multiprocess mode when it is first imported,
+# so the variable is set here, in the master, before the hooks or any worker import it. It stays on
+# /tmp (the writable emptyDir) unless the environment names another directory; manage.py commands
+# (the migration hook, the helm test) never read this file and keep plain in-process metrics. A blank
+# value counts as unset: prometheus_client would read it as "not multiprocess".
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip():
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = "/tmp/prometheus-multiproc"
+
+
+def on_starting(server: _Arbiter) -> None:
+    """Before any worker exists: an empty sample directory, so counts start from zero."""
+    from config import metrics
+
+    metrics.prepare_directory(metrics.multiproc_dir())
+
+
+def when_ready(server: _Arbiter) -> None:
+    """The master listens: serve the workers' summed metrics beside the app (0 turns this off)."""
+    from config import metrics
+
+    port = metrics.read_port(os.environ)
+    if port:
+        metrics.serve(port)
+        server.log.info("Serving Prometheus metrics at http://%s:%s/metrics", metrics.BIND_ADDRESS, port)
+
+
+def child_exit(server: _Arbiter, worker: _Worker) -> None:
+    """A worker exited (crash, timeout, shutdown): its live gauges leave the sum, its counts stay."""
+    from config import metrics
+
+    metrics.forget_worker(worker.pid)

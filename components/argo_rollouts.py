@@ -79,6 +79,8 @@ def release_values(ctx: ClusterContext, role_arn: pulumi.Input[str] | None = Non
             "tolerations": [],
             "resources": RESOURCES,
             "pdb": {"enabled": True, "minAvailable": 1} if ctx.replicas > 1 else {"enabled": False},
+            # rollout_info, analysis_run_info, ...: the Rollouts dashboard and the degraded/aborted alert.
+            "metrics": {"enabled": True, "serviceMonitor": {"enabled": ctx.monitored}},
         },
         "podSecurityContext": POD_SECURITY_CONTEXT,
         "containerSecurityContext": CONTAINER_SECURITY_CONTEXT,
@@ -130,7 +132,7 @@ class ArgoRollouts(pulumi.ComponentResource):
             namespace=NAMESPACE,
             values=release_values(ctx, role_arn),
             mirror=ctx.chart_mirror,
-            opts=ctx.workload(self, ctx.system, after=[namespace]),
+            opts=ctx.workload(self, ctx.system, after=[namespace], scraped=ctx.monitored),
         )
 
         self.namespace_resource = namespace

@@ -190,6 +190,10 @@ def release_values(
             "parallelism": controller.parallelism,
             "extraArgs": ["--qps", str(controller.qps), "--burst", str(controller.burst)],
             "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "1Gi"}},
+            # The controller's metrics on :9090 (plain HTTP inside the cluster) and, where monitoring
+            # runs, their ServiceMonitor: the Argo dashboard and the workflow-failure alerts.
+            "metricsConfig": {"enabled": True},
+            "serviceMonitor": {"enabled": ctx.monitored},
             "workflowDefaults": {
                 "spec": {
                     **place,
@@ -310,6 +314,7 @@ class ArgoWorkflows(pulumi.ComponentResource):
                 ctx.inference,
                 after=[namespace, django.namespace_resource if django else None],
                 ingress=bool(settings.ingress_host),
+                scraped=ctx.monitored,
             ),
         )
         templates = templates_for(template_context(settings, ctx, django, artifacts is not None), django)

@@ -101,7 +101,11 @@ def release_values(
             "scale-down-delay-after-add": settings.scale_down_delay_after_add,
             # a string: Helm would print a float like 0.5 fine, but not every float (1e-05)
             "scale-down-utilization-threshold": str(settings.scale_down_utilization_threshold),
+            # cluster_autoscaler_node_group_{min,max,target}_count: the "node group at its max" alert
+            "emit-per-nodegroup-metrics": True,
         },
+        # In its own namespace (the chart's default is `monitoring`, which may not exist yet).
+        "serviceMonitor": {"enabled": ctx.monitored, "namespace": NAMESPACE},
         "replicaCount": 1,  # one active instance anyway (leader election)
         "priorityClassName": "system-cluster-critical",
         "resources": RESOURCES,
@@ -145,7 +149,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             namespace=NAMESPACE,
             values=release_values(settings, ctx, role.role_arn),  # role_arn in the values waits for the policy
             mirror=ctx.chart_mirror,
-            opts=ctx.workload(self, ctx.system),
+            opts=ctx.workload(self, ctx.system, scraped=ctx.monitored),
         )
 
         self.role_arn = role.role_arn

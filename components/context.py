@@ -83,6 +83,12 @@ class ClusterContext:
     """What an Ingress waits for: the ingress controller, whose validating webhook must serve first."""
     ingress_class: str = ""
     """The IngressClass this stack provides ('' = none)."""
+    monitoring_crds: tuple[pulumi.Resource, ...] = ()
+    """What a release rendering a ServiceMonitor waits for: the monitoring CRDs (none without monitoring)."""
+    prometheus_url: str = ""
+    """In-cluster Prometheus that scrapes this stack ('' = no monitoring): analyses query it."""
+    monitoring_namespace: str = ""
+    """Where Prometheus runs: the only namespace a metrics port admits ('' = no monitoring)."""
 
     @classmethod
     def of(cls, access: ClusterAccess, settings: Settings) -> ClusterContext:
@@ -118,6 +124,19 @@ class ClusterContext:
         if controller is None:
             return self
         return dataclasses.replace(self, ingress_admission=(controller,), ingress_class=ingress_class)
+
+    def with_monitoring(self, crds: pulumi.Resource | None, prometheus_url: str, namespace: str) -> ClusterContext:
+        """This context once the monitoring CRDs exist and Prometheus scrapes (no change when `crds` is None)."""
+        if crds is None:
+            return self
+        return dataclasses.replace(
+            self, monitoring_crds=(crds,), prometheus_url=prometheus_url, monitoring_namespace=namespace
+        )
+
+    @property
+    def monitored(self) -> bool:
+        """Prometheus scrapes this stack: charts turn on their metrics and ServiceMonitors."""
+        return bool(self.monitoring_crds)
 
     @property
     def owns_aws(self) -> bool:
@@ -191,6 +210,7 @@ class ClusterContext:
         *,
         after: Sequence[pulumi.Resource | None] = (),
         ingress: bool = False,
+        scraped: bool = False,
     ) -> pulumi.ResourceOptions:
         """Options of what runs pods on `on` (an awaited Helm release, a StatefulSet).
 
@@ -198,6 +218,13 @@ class ClusterContext:
         for the ingress controller, whose validating webhook (failurePolicy Fail) must serve
         before any Ingress is admitted. Services need no such wait: the load balancer controller
         runs without its Service mutating webhook (components/load_balancer_controller.py).
+        A release that renders a ServiceMonitor or PrometheusRule (`scraped`) waits for the
+        monitoring CRDs, which exist seconds after the API server answers.
         """
-        waits = [on.node_group, *(self.ingress_admission if ingress else ()), *after]
+        waits = [
+            on.node_group,
+            *(self.ingress_admission if ingress else ()),
+            *(self.monitoring_crds if scraped else ()),
+            *after,
+        ]
         return self.kubernetes(parent, waits)

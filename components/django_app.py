@@ -71,7 +71,7 @@ def release_values(
     }
     if ctx.system.node_selector:  # kind: values.local.yaml nulls the chart's default selector instead
         values["nodeSelector"] = dict(ctx.system.node_selector)
-    values["strategy"] = strategy_values(settings, ctx.environment)
+    values["strategy"] = strategy_values(settings, ctx.environment, prometheus_url=ctx.prometheus_url)
     config: dict[str, Any] = {"sentryDsn": settings.sentry_dsn}
     if settings.hosts:  # the chart adds Ingress hosts itself; an empty list would drop localhost
         config["allowedHosts"] = list(settings.hosts)
@@ -88,14 +88,33 @@ def release_values(
         }
     else:
         values["ingress"] = {"enabled": False}
-    if ctx.vpc_cidr:
-        values["networkPolicy"] = {"ingressCidrs": [ctx.vpc_cidr]}
+    network_policy: dict[str, Any] = {"ingressCidrs": [ctx.vpc_cidr]} if ctx.vpc_cidr else {}
+    if ctx.monitored:
+        # /metrics on its own port, reached only from Prometheus's namespace, through the ServiceMonitor.
+        values["metrics"] = {"serviceMonitor": {"enabled": True}}
+        network_policy["metricsNamespaces"] = [ctx.monitoring_namespace]
+    if network_policy:
+        values["networkPolicy"] = network_policy
     return values
 
 
-def strategy_values(settings: DjangoSettings, environment: str) -> dict[str, Any]:
-    """The chart's `strategy`, merged deeply over the values file, so its per-environment presets (promotion) stay."""
+def strategy_values(settings: DjangoSettings, environment: str, *, prometheus_url: str = "") -> dict[str, Any]:
+    """The chart's `strategy`, merged deeply over the values file, so its per-environment presets (promotion) stay.
+
+    With monitoring (`prometheus_url`), a Canary's or Blue-Green's analysis also queries Prometheus
+    for the new pods' 5xx ratio and p95 latency, against the stack's thresholds.
+    """
     strategy: dict[str, Any] = {"type": settings.strategy.resolved(environment)}
+    if prometheus_url and strategy["type"] in ("Canary", "BlueGreen"):
+        max_error_ratio, max_p95 = settings.strategy.analysis_thresholds
+        strategy["analysis"] = {
+            "prometheus": {
+                "enabled": True,
+                "address": prometheus_url,
+                "maxErrorRatio": max_error_ratio,
+                "maxP95LatencySeconds": max_p95,
+            }
+        }
     if settings.strategy.canary_steps:
         steps = [step.model_dump(by_alias=True, exclude_none=True) for step in settings.strategy.canary_steps]
         strategy["canary"] = {"steps": steps}
@@ -249,6 +268,7 @@ class DjangoApp(pulumi.ComponentResource):
                     ctx.system,
                     after=[namespace, secret, database, rollouts if is_rollout else None],
                     ingress=bool(ingress_class_of(settings, ctx)),
+                    scraped=ctx.monitored,
                 ),
             )
 

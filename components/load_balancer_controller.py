@@ -242,6 +242,9 @@ def release_values(ctx: ClusterContext, role_arn: pulumi.Input[str]) -> dict[str
         # LoadBalancer Service but through charts/django, whose values files name the class
         # (service.loadBalancerClass: service.k8s.aws/nlb) that the webhook would have defaulted.
         "enableServiceMutatorWebhook": False,
+        # Its controller-runtime and ALB metrics, scraped where monitoring runs (always true here:
+        # the controller runs only on AWS stacks, monitoring is on by default).
+        "serviceMonitor": {"enabled": ctx.monitored, "namespace": NAMESPACE},
     }
 
 
@@ -280,7 +283,7 @@ class LoadBalancerController(pulumi.ComponentResource):
             # role_arn in the values resolves only once the policy is attached: no depends_on needed
             values=release_values(ctx, role.role_arn),
             mirror=ctx.chart_mirror,
-            opts=ctx.workload(self, ctx.system),
+            opts=ctx.workload(self, ctx.system, scraped=ctx.monitored),
         )
 
         self.ingress_class_name = pulumi.Output.from_input(INGRESS_CLASS)

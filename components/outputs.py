@@ -9,6 +9,12 @@ from components.artifact_bucket import ArtifactBucket
 from components.cluster_access import ClusterAccess
 from components.database import Database
 from components.django_app import DjangoApp
+from components.monitoring import (
+    Monitoring,
+    alert_receiver,
+    grafana_port_forward_command,
+    prometheus_port_forward_command,
+)
 from components.settings import Settings
 
 
@@ -20,6 +26,7 @@ def export_outputs(
     argo: ArgoWorkflows | None,
     bucket: ArtifactBucket | None,
     database: Database | None = None,
+    monitoring: Monitoring | None = None,
     image_ready: bool = True,
 ) -> None:
     """Export the cluster's identity, how to reach it, where Argo and Django live, and what to do next."""
@@ -48,6 +55,14 @@ def export_outputs(
         pulumi.export("argoWorkflowServiceAccount", argo.workflow_service_account)
         pulumi.export("argoWorkflowTemplates", argo.template_names)
         pulumi.export("argoArtifactBucket", bucket.bucket_name if bucket else "")
+    if monitoring:
+        monitoring_settings = settings.monitoring
+        pulumi.export("monitoringNamespace", monitoring.namespace)
+        pulumi.export("grafanaPortForwardCommand", grafana_port_forward_command(monitoring_settings))
+        pulumi.export("prometheusPortForwardCommand", prometheus_port_forward_command(monitoring_settings))
+        pulumi.export("alertReceiver", alert_receiver(monitoring_settings, settings.environment))
+        if monitoring_settings.grafana_ingress_host:
+            pulumi.export("grafanaUrl", f"http://{monitoring_settings.grafana_ingress_host}")
     if database and database.address is not None:
         pulumi.export("databaseAddress", database.address)
     if django and not image_ready:

@@ -73,6 +73,16 @@ NVIDIA_HELM_REPO = "https://nvidia.github.io/k8s-device-plugin"
 NVIDIA_DEVICE_PLUGIN = Chart("nvidia-device-plugin", NVIDIA_HELM_REPO, "0.20.0")
 NVIDIA_DEVICE_PLUGIN_IMAGE = "nvcr.io/nvidia/k8s-device-plugin"
 NVIDIA_DEVICE_PLUGIN_TAG = "v0.20.0"
+
+# ---- monitoring (components/monitoring.py) ------------------------------------------------------
+# kube-prometheus-stack 88.5.3 = prometheus-operator v0.93.1, with kube-state-metrics 8.4.0,
+# prometheus-node-exporter 4.56.1 and grafana 12.11.1 packed inside (the offline mirror's README
+# gives the commits). Its images are the chart's own pins (a test refuses an untagged or `latest` one).
+# The operator's CRDs are not installed by Helm (`crds.enabled: false`): monitoring/crds/ holds the
+# chart's own files, applied server-side by the program, so a chart bump upgrades them (make
+# monitoring-crds copies them from the new chart; a test holds the copy to the pinned chart).
+PROMETHEUS_COMMUNITY_REPO = "https://prometheus-community.github.io/helm-charts"
+KUBE_PROMETHEUS_STACK = Chart("kube-prometheus-stack", PROMETHEUS_COMMUNITY_REPO, "88.5.3")
 # ---- end of cluster add-ons ------------------------------------------------------------------
 
 # ---- EKS add-ons, pinned per Kubernetes minor ---------------------------------------------------
@@ -139,7 +149,15 @@ def pinned_charts(kubernetes_versions: tuple[str, ...] = ("1.34",)) -> tuple[Cha
     pins that minor.
     """
     autoscalers = tuple(dict.fromkeys(CLUSTER_AUTOSCALER_BY_KUBERNETES_VERSION[v][0] for v in kubernetes_versions))
-    return (ARGO_WORKFLOWS, ARGO_ROLLOUTS, LOAD_BALANCER_CONTROLLER, *autoscalers, METRICS_SERVER, NVIDIA_DEVICE_PLUGIN)
+    return (
+        ARGO_WORKFLOWS,
+        ARGO_ROLLOUTS,
+        LOAD_BALANCER_CONTROLLER,
+        *autoscalers,
+        METRICS_SERVER,
+        NVIDIA_DEVICE_PLUGIN,
+        KUBE_PROMETHEUS_STACK,
+    )
 
 
 # Where no chart source reachable offline holds the pin, the version taken instead, by chart name.

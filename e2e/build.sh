@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Build the e2e harness binaries (Pulumi CLI, Kubernetes provider, control plane,
-# etcd, kwok) from the pinned wrapper modules under e2e/go/ into a cache outside
-# the repository. Idempotent: a tool is rebuilt only when its wrapper module
-# (go.mod, go.sum, *.go), its build flags or the Go version change (the build key); a warm
-# run takes well under a second.
+# etcd, kwok) and promtool (built by make setup for the alert-rule tests) from the pinned
+# wrapper modules under e2e/go/ into a cache outside the repository. Idempotent: a tool is
+# rebuilt only when its wrapper module (go.mod, go.sum, *.go), its build flags or the Go
+# version change (the build key); a warm run takes well under a second.
 #
-# Usage: e2e/build.sh [TOOL...]   TOOL in: etcd kwok kubernetes pulumi pulumi-kubernetes
+# Usage: e2e/build.sh [TOOL...]   TOOL in: etcd kwok kubernetes pulumi pulumi-kubernetes promtool
+#        (no TOOL: the e2e harness, every tool but promtool)
 # Env:   EKS_PLATFORM_E2E_CACHE   cache root (default ~/.cache/eks-platform-e2e)
 set -euo pipefail
 
@@ -55,6 +56,13 @@ ldflags_for() {  # ldflags_for TOOL -> -ldflags value (versions read from the pi
       done
       echo "$flags"
       ;;
+    promtool)
+      # Prometheus v3.X.Y is published as Go module v0.3XX.Y (v0.316.0 is v3.16.0).
+      v="$(module_version "$dir" github.com/prometheus/prometheus)"
+      local n="${v#v0.}" patch
+      patch="${n#*.}"; n="${n%%.*}"
+      echo "-s -w -X github.com/prometheus/common/version.Version=$((n / 100)).$((n % 100)).$patch"
+      ;;
     *) echo "-s -w" ;;
   esac
 }
@@ -70,6 +78,7 @@ packages_for() {  # packages_for TOOL -> "binary=package" pairs
       ;;
     etcd) echo "etcd=." ;;
     kwok) echo "kwok=sigs.k8s.io/kwok/cmd/kwok" ;;
+    promtool) echo "promtool=github.com/prometheus/prometheus/cmd/promtool" ;;
     *) log "unknown tool: $1"; return 1 ;;
   esac
 }

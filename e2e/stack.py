@@ -79,12 +79,14 @@ def stack_file(stack: str, overrides: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def prepare_project(work_dir: Path) -> Path:
-    """A project directory: the repository's Pulumi.yaml and charts/."""
+    """A project directory: the repository's Pulumi.yaml, and what the provider reads relative to it
+    (charts/django, monitoring/crds), as in the repository."""
     if work_dir.exists():
         shutil.rmtree(work_dir)
     work_dir.mkdir(parents=True)
     shutil.copy(REPO_ROOT / "Pulumi.yaml", work_dir / "Pulumi.yaml")
     (work_dir / "charts").symlink_to(REPO_ROOT / "charts")
+    (work_dir / "monitoring").symlink_to(REPO_ROOT / "monitoring")
     return work_dir
 
 
@@ -104,6 +106,7 @@ def random_secrets() -> dict[str, str]:
     password = secrets.token_urlsafe(24)
     return {
         "djangoSecretKey": secrets.token_urlsafe(50),
+        "grafanaAdminPassword": secrets.token_urlsafe(24),
         "databasePassword": secrets.token_urlsafe(32),
         "djangoDatabaseUrl": f"postgres://django:{password}@postgres.postgres.svc.cluster.local:5432/django",
     }

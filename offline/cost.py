@@ -118,6 +118,8 @@ def _items(run: ProgramRun, prices: PriceTable) -> Iterator[LineItem]:
             "GB-month",
             "rdsGp3MultiAzGbMonth" if multi else "rdsGp3GbMonth",
         )
+    for what, gigabytes in _monitoring_volumes(run):
+        yield item(what, gigabytes, "GB-month", "gp3GbMonth")
     public_subnets = _public_subnet_count(run)
     for release, scheme in _albs(run):
         yield item(f"ALB of release {release} ({scheme})", hours, "h", "albHour")
@@ -153,6 +155,25 @@ def _node_groups(run: ProgramRun, prices: PriceTable, item: Any) -> Iterator[Lin
             yield item(
                 f"node group {name}: {count:g} x {size:g} GiB gp3 root volumes", count * size, "GB-month", "gp3GbMonth"
             )
+
+
+def _monitoring_volumes(run: ProgramRun) -> Iterator[tuple[str, float]]:
+    """(what, GiB) of the gp3 volumes kube-prometheus-stack's Prometheus and Alertmanager claim, per replica."""
+    for release in run.of_type("kubernetes:helm.sh/v3:Release"):
+        if release.plain["chart"] != "kube-prometheus-stack":
+            continue
+        values = release.plain["values"]
+        claims = {
+            "Prometheus": (values["prometheus"]["prometheusSpec"], "storageSpec"),
+            "Alertmanager": (values["alertmanager"]["alertmanagerSpec"], "storage"),
+        }
+        for name, (spec, key) in claims.items():
+            if key not in spec or (name == "Alertmanager" and not values["alertmanager"]["enabled"]):
+                continue
+            size = spec[key]["volumeClaimTemplate"]["spec"]["resources"]["requests"]["storage"]
+            replicas = int(spec["replicas"])
+            gigabytes = replicas * float(size.removesuffix("Gi"))
+            yield f"{name} volumes: {replicas} x {size} gp3", gigabytes
 
 
 def _public_subnet_count(run: ProgramRun) -> int:

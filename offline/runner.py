@@ -38,6 +38,8 @@ def placeholder(key: str) -> str:
     marker = f"offline-placeholder-{key}"
     if key == "djangoDatabaseUrl":
         return f"postgres://django:{marker}@postgres.postgres.svc.cluster.local:5432/django"
+    if key == "alertmanagerSlackWebhookUrl":
+        return f"https://hooks.slack.com/services/{marker}"
     return marker
 
 

@@ -6,7 +6,7 @@ import pulumi
 import pytest
 
 from offline import deploy_time
-from offline.runner import ProgramRun, record_components
+from offline.runner import ProgramRun, record_components, run_program, stack_config
 
 BOUND_LIMIT = 1.05
 
@@ -33,6 +33,20 @@ def test_prods_critical_path_is_the_physical_chain(prod: ProgramRun) -> None:
         "kubernetes:helm.sh/v3:Release",
     ]
     assert [name for _, name in path[-3:]] == ["prod-system-ng", "prod-lbc-release", "prod-django-release"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_monitoring_does_not_lengthen_the_deploy(stack: str, request) -> None:
+    """Monitoring installs beside the app: with it the modeled deploy is no longer than without it."""
+    run: ProgramRun = request.getfixturevalue(stack)
+    config = stack_config(stack)
+    without = run_program(stack, {**config, "monitoring": {"enabled": False}})
+    assert not [r for r in without.records if r.type == "kubernetes:yaml/v2:ConfigGroup"]
+    assert deploy_time.model(run).seconds == deploy_time.model(without).seconds
+    steps = {step.record.name: step for step in deploy_time.timeline(run)[0].values()}
+    crds = steps[f"{stack}-monitoring-crds-definitions"]
+    assert crds.finish <= steps[f"{stack}-eks"].finish + 60  # the CRDs exist within a minute of the API server
+    assert steps[f"{stack}-monitoring-release"].finish <= steps[f"{stack}-django-release"].finish
 
 
 def test_argo_rollouts_installs_beside_the_load_balancer_controller(prod: ProgramRun) -> None:

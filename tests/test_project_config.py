@@ -50,7 +50,7 @@ def test_declared_defaults_mean_what_the_model_defaults_to(key: str) -> None:
     minimal["django"] = {"imageRepository": "example/app"}
     if key in minimal:
         return  # the keys this minimal stack must set itself
-    secrets = frozenset({"djangoSecretKey", "djangoDatabaseUrl"})
+    secrets = frozenset({"djangoSecretKey", "djangoDatabaseUrl", "grafanaAdminPassword"})
     unset = load_settings(minimal, stack="t", secrets_present=secrets)
     defaulted = load_settings({**minimal, key: DECLARED[key]["default"]}, stack="t", secrets_present=secrets)
     assert defaulted == unset

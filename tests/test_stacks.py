@@ -119,13 +119,20 @@ def test_existing_eks_cluster_by_name_reads_but_creates_nothing() -> None:
 # What may run on PROTO-INFERENCE-NG: Argo and what it runs, and, on a GPU group, the device
 # plugin that makes its GPUs schedulable (a node daemon, not a workload).
 ALLOWED_ON_INFERENCE = ("argo-workflows", "nvidia-device-plugin")
+# Node daemons that must run on every node, that group included: only their tolerations name it.
+NODE_DAEMONS = {"kube-prometheus-stack": "prometheus-node-exporter"}
 
 
 def test_only_argo_lands_on_the_inference_group(any_stack: ProgramRun) -> None:
     for release in any_stack.of_type("kubernetes:helm.sh/v3:Release"):
-        text = json.dumps(release.plain.get("values", {}), default=str)
+        values = dict(release.plain.get("values", {}))
         if release.inputs["chart"] in ALLOWED_ON_INFERENCE:
             continue
+        daemon = NODE_DAEMONS.get(release.inputs["chart"])
+        if daemon:
+            assert set(values[daemon]) == {"namespaceOverride", "resources", "tolerations"}
+            assert all(t.get("key") for t in values.pop(daemon)["tolerations"])  # exact taints, no wildcard
+        text = json.dumps(values, default=str)
         assert "PROTO-INFERENCE-NG" not in text and "proto-inference" not in text, release.inputs["chart"]
 
 

@@ -54,6 +54,10 @@ MIDDLEWARE = [
     # First, so the kubelet's probes (Host: <pod IP>:8000, plain HTTP) are answered before
     # anything validates the Host header or redirects to HTTPS.
     "core.middleware.ProbeMiddleware",
+    # Request metrics (django-prometheus), around everything but the probes: the kubelet's
+    # requests are not traffic, and counting them would dilute the 5xx ratio and the latency the
+    # canary analysis judges. The After half is last, so it sees the view and the final status.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -64,7 +68,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+
+# No "django_prometheus" app: its ready() would only start a metrics server per process, which the
+# gunicorn master's multiprocess server replaces (config/metrics.py, gunicorn.conf.py).
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

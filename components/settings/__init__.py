@@ -34,6 +34,7 @@ from components.settings.cluster import ExistingCluster, ExistingVpc
 from components.settings.database import DatabaseSettings
 from components.settings.django import CanaryStep, DjangoSettings, DjangoStrategySettings
 from components.settings.loading import config_keys, from_pulumi_config, load_settings, read_raw_config
+from components.settings.monitoring import AlertmanagerSettings, MonitoringSettings
 from components.settings.node_groups import NodeGroupSettings, Taint
 from components.settings.stack import Settings
 
@@ -45,6 +46,7 @@ __all__ = [
     "SUPPORTED_KUBERNETES_VERSIONS",
     "SYSTEM_NODE_GROUP",
     "AddonSettings",
+    "AlertmanagerSettings",
     "ArgoArtifactSettings",
     "ArgoControllerSettings",
     "ArgoRolloutsSettings",
@@ -61,6 +63,7 @@ __all__ = [
     "ExistingVpc",
     "LoadBalancerControllerSettings",
     "MetricsServerSettings",
+    "MonitoringSettings",
     "NodeGroupSettings",
     "NvidiaDevicePluginSettings",
     "SettingError",

@@ -28,6 +28,8 @@ SECRETS = {
     "databasePassword": "master password of the stack's RDS instance (database.enabled)",
     "argoSsoClientId": "OIDC client id of the Argo server (authMode sso)",
     "argoSsoClientSecret": "OIDC client secret of the Argo server (authMode sso)",
+    "grafanaAdminPassword": "Grafana's admin password (monitoring.enabled)",
+    "alertmanagerSlackWebhookUrl": "Slack incoming-webhook URL of the alert receiver (monitoring.alertmanager.slackChannel)",
 }
 
 Environment = Literal["dev", "prod", "local"]

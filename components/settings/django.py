@@ -9,6 +9,9 @@ from pydantic import Field, field_validator, model_validator
 
 from components.settings.base import SettingError, SettingsModel, certificate_arn
 
+# The analysis thresholds when the stack sets none: 1 request in 20 failing, or a p95 above half a second.
+DEFAULT_MAX_ERROR_RATIO = 0.05
+DEFAULT_MAX_P95_LATENCY_SECONDS = 0.5
 _SENTRY_DSN = re.compile(r"^https://[0-9a-f]{32}@[a-z0-9.-]+(:\d+)?/\d+$")
 
 
@@ -38,6 +41,19 @@ class DjangoStrategySettings(SettingsModel):
         default=None, description="BlueGreen only: promote without review; unset = the environment's values file."
     )
 
+    max_error_ratio: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="Canary/BlueGreen with monitoring: the new pods' 5xx ratio that fails the analysis; unset = 0.05.",
+    )
+    max_p95_latency_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        le=60,
+        description="Canary/BlueGreen with monitoring: the new pods' p95 latency that fails the analysis; unset = 0.5 s.",
+    )
+
     preview_host: str = Field(
         default="",
         pattern=r"^([a-z0-9]([a-z0-9.-]*[a-z0-9])?)?$",
@@ -52,6 +68,14 @@ class DjangoStrategySettings(SettingsModel):
     @classmethod
     def _preview_certificate(cls, value: str) -> str:
         return certificate_arn(value, "previewCertificateArn")
+
+    @property
+    def analysis_thresholds(self) -> tuple[float, float]:
+        """(5xx ratio, p95 latency in seconds) above which the analysis of a new version fails."""
+        return (
+            DEFAULT_MAX_ERROR_RATIO if self.max_error_ratio is None else self.max_error_ratio,
+            DEFAULT_MAX_P95_LATENCY_SECONDS if self.max_p95_latency_seconds is None else self.max_p95_latency_seconds,
+        )
 
     def resolved(self, environment: str) -> str:
         """The configured type, else Canary in prod (ALB-weighted) and RollingUpdate elsewhere."""
@@ -71,6 +95,10 @@ class DjangoStrategySettings(SettingsModel):
         for key, value in blue_green_only.items():
             if value is not None and self.type != "BlueGreen":
                 raise SettingError(key, value, "only with type BlueGreen")
+        analysed = {"maxErrorRatio": self.max_error_ratio, "maxP95LatencySeconds": self.max_p95_latency_seconds}
+        for key, value in analysed.items():
+            if value is not None and self.type not in ("Canary", "BlueGreen", ""):
+                raise SettingError(key, value, "only with type Canary or BlueGreen (the strategies that analyse)")
         return self
 
 

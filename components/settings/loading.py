@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from components.settings.base import NAMESPACE, SECRETS, ConfigError, SettingError
 from components.settings.database import password_problem
+from components.settings.monitoring import secret_problems
 from components.settings.placeholders import describe, documentation_values
 from components.settings.stack import Settings
 
@@ -136,6 +137,12 @@ def from_pulumi_config() -> Settings:
                 f"Invalid configuration for stack '{settings.stack}' (1 problem(s)); nothing was created:\n"
                 f"  - {NAMESPACE}:databasePassword = (secret, not shown): {problem} (RDS MasterUserPassword)"
             )
+    malformed = secret_problems(get, settings.monitoring)
+    if malformed:
+        raise ConfigError(
+            f"Invalid configuration for stack '{settings.stack}' ({len(malformed)} problem(s)); nothing was created:\n"
+            + "\n".join(f"  - {NAMESPACE}:{key} = (secret, not shown): {allowed}" for key, allowed in malformed)
+        )
     refuse_documentation_values(settings, deploying=not pulumi.runtime.is_dry_run())
     return settings
 

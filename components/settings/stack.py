@@ -29,6 +29,7 @@ from components.settings.base import (
 from components.settings.cluster import ExistingCluster, ExistingVpc
 from components.settings.database import DatabaseSettings
 from components.settings.django import DjangoSettings
+from components.settings.monitoring import MonitoringSettings
 from components.settings.node_groups import NodeGroupSettings
 
 _AWS_REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
@@ -78,6 +79,9 @@ class Settings(SettingsModel):
     django: DjangoSettings = Field(default_factory=DjangoSettings, description="The Django service.")
     addons: AddonSettings = Field(default_factory=AddonSettings, description="Cluster add-ons.")
     database: DatabaseSettings = Field(default_factory=DatabaseSettings, description="The app's database (RDS).")
+    monitoring: MonitoringSettings = Field(
+        default_factory=MonitoringSettings, description="Metrics, dashboards and alerts (kube-prometheus-stack)."
+    )
     cost_budget_usd: int = Field(
         default=0,
         ge=0,
@@ -138,7 +142,28 @@ class Settings(SettingsModel):
         self._check_argo()
         self._check_django()
         self._check_database()
+        self._check_monitoring()
         return self
+
+    def _check_monitoring(self) -> None:
+        monitoring = self.monitoring
+        if not monitoring.enabled:
+            return
+        monitoring.check_fits(self.environment)
+        if monitoring.grafana_ingress_host and not (
+            self.create_cluster and self.addons.load_balancer_controller.enabled
+        ):
+            raise SettingError(
+                "monitoring.grafanaIngressHost",
+                monitoring.grafana_ingress_host,
+                "'' unless the stack creates its cluster with the load balancer controller (an internal ALB serves it)",
+            )
+        if monitoring.alertmanager.slack_channel and not monitoring.alertmanager.resolved(self.environment):
+            raise SettingError(
+                "monitoring.alertmanager.slackChannel",
+                monitoring.alertmanager.slack_channel,
+                "'' while Alertmanager is off (set monitoring.alertmanager.enabled: true)",
+            )
 
     def _check_database(self) -> None:
         database = self.database
@@ -303,6 +328,10 @@ class Settings(SettingsModel):
             needed += ("databasePassword",)
         if self.argo.enabled and self.argo.auth_mode == "sso":
             needed += ("argoSsoClientId", "argoSsoClientSecret")
+        if self.monitoring.enabled:
+            needed += ("grafanaAdminPassword",)
+            if self.monitoring.alertmanager.slack_channel:
+                needed += ("alertmanagerSlackWebhookUrl",)
         return needed
 
     @property

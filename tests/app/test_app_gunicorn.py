@@ -68,6 +68,12 @@ def gunicorn_command(port: int) -> list[str]:
     ]
 
 
+def metrics_env(log: Path) -> dict[str, str]:
+    """A metrics port and sample directory of this gunicorn's own: several run at once here, and the
+    image's defaults (port 9000, /tmp/prometheus-multiproc) would collide; the env given wins."""
+    return {"METRICS_PORT": str(free_port()), "PROMETHEUS_MULTIPROC_DIR": str(log.with_suffix(".metrics"))}
+
+
 def start_gunicorn(
     env: dict[str, str], cwd: Path, port: int, log: Path, command: list[str] | None = None
 ) -> subprocess.Popen[bytes]:
@@ -75,7 +81,7 @@ def start_gunicorn(
         return subprocess.Popen(
             command or gunicorn_command(port),
             cwd=cwd,
-            env=env,
+            env=metrics_env(log) | env,
             stdout=sink,
             stderr=subprocess.STDOUT,
         )

@@ -7,6 +7,7 @@ be checked without building it is checked against the files themselves.
 from __future__ import annotations
 
 import json
+import os
 import re
 import runpy
 from dataclasses import dataclass
@@ -131,8 +132,9 @@ def test_nothing_fetched_from_the_network_outside_pip(dockerfile: list[Instructi
         assert not re.search(r"\b(curl|wget)\b", run.arguments)
 
 
-def test_serves_gunicorn_on_8000(dockerfile: list[Instruction]) -> None:
-    assert [e.arguments for e in of(dockerfile, "EXPOSE")] == ["8000"]
+def test_serves_gunicorn_on_8000_and_metrics_on_9000(dockerfile: list[Instruction]) -> None:
+    assert [e.arguments for e in of(dockerfile, "EXPOSE")] == ["8000 9000"]
+    assert runpy.run_path(str(APP / "config" / "metrics.py"))["DEFAULT_PORT"] == 9000
     (cmd,) = of(dockerfile, "CMD")
     assert json.loads(cmd.arguments) == ["gunicorn", "--config", "gunicorn.conf.py", "config.wsgi:application"]
     assert (APP / "gunicorn.conf.py").is_file() and (APP / "config" / "wsgi.py").is_file()
@@ -152,6 +154,9 @@ def test_dockerignore_keeps_tests_caches_and_env_files_out() -> None:
 
 def test_gunicorn_config_matches_the_chart_contract(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    # Registered (setenv) so that the value the file sets is undone after the test.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
     config = {k: v for k, v in runpy.run_path(str(APP / "gunicorn.conf.py")).items() if not k.startswith("_")}
     config.pop("os")
     known = {setting.name for setting in KNOWN_SETTINGS}
@@ -161,6 +166,10 @@ def test_gunicorn_config_matches_the_chart_contract(monkeypatch: pytest.MonkeyPa
     assert (config["accesslog"], config["errorlog"]) == ("-", "-")
     assert config["worker_tmp_dir"] == "/tmp"
     assert config["control_socket_disable"] is True
+    # Prometheus multiprocess mode: the directory on the writable /tmp, wiped before the workers
+    # start, metrics served once the master is ready, a dead worker's live gauges dropped.
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == "/tmp/prometheus-multiproc"
+    assert {"on_starting", "when_ready", "child_exit"} <= {k for k, v in config.items() if callable(v)}
 
 
 def canonical(name: str) -> str:

@@ -120,22 +120,61 @@ def argo_crd_validators() -> dict[tuple[str, str], jsonschema.protocols.Validato
     The CRDs are the chart's templates/crds/*.yaml, extracted from the packaged .tgz into a
     temporary directory at test time; their only Helm templating is whole-line directives.
     """
-    validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
+    crds: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp, tarfile.open(packaged(ARGO_ROLLOUTS_CHART)) as tgz:
         members = [m for m in tgz.getmembers() if re.fullmatch(r"[^/]+/templates/crds/[^/]+\.yaml", m.name)]
         assert members, f"no templates/crds/*.yaml in {packaged(ARGO_ROLLOUTS_CHART)}"
         tgz.extractall(tmp, members=members, filter="data")
         for path in sorted(Path(tmp).rglob("*.yaml")):
             text = "\n".join(line for line in path.read_text().splitlines() if not _HELM_DIRECTIVE_LINE.match(line))
-            crd = yaml.load(text, Loader=_YAML_LOADER)
-            group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"]
-            for version in crd["spec"]["versions"]:
-                schema = _strict_json_schema(version["schema"]["openAPIV3Schema"])
-                schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata", "spec"})
-                validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-                validator_class.check_schema(schema)
-                validators[(f"{group}/{version['name']}", kind)] = validator_class(schema)
+            crds.append(yaml.load(text, Loader=_YAML_LOADER))
+    return _crd_validators(crds)
+
+
+# ---- monitoring.coreos.com objects: validated against the CRDs of the kube-prometheus-stack chart ---
+
+MONITORING_GROUP = "monitoring.coreos.com"
+# The chart the platform installs Prometheus and its operator from; its CRDs are charts/crds/crds/*.yaml.
+KUBE_PROMETHEUS_STACK_CHART = "kube-prometheus-stack"
+# The monitoring kinds charts/django renders. Only their CRDs are read: others carry Go regular
+# expressions (alertmanagerconfigs' `(?i)` mid-pattern) that Python's re, hence jsonschema, refuses.
+MONITORING_CRDS = ("crd-servicemonitors.yaml",)
+
+
+class _CrdLoader(_YAML_LOADER):
+    """The safe loader, reading YAML 1.1's value key `=` (a regex enum in alertmanagerconfigs) as a
+    plain string: PyYAML's safe loaders have no constructor for its tag and refuse the file."""
+
+
+_CrdLoader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
+
+
+def _crd_validators(crds: Iterable[dict[str, Any]]) -> dict[tuple[str, str], jsonschema.protocols.Validator]:
+    """A strict validator per (apiVersion, kind) the CRDs define (see _strict_json_schema)."""
+    validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
+    for crd in crds:
+        group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"]
+        for version in crd["spec"]["versions"]:
+            schema = _strict_json_schema(version["schema"]["openAPIV3Schema"])
+            schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind", "metadata", "spec"})
+            validator_class = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+            validator_class.check_schema(schema)
+            validators[(f"{group}/{version['name']}", kind)] = validator_class(schema)
     return validators
+
+
+@cache
+def monitoring_crd_validators() -> dict[tuple[str, str], jsonschema.protocols.Validator]:
+    """A validator per (apiVersion, kind) of the kube-prometheus-stack chart's CRDs (ServiceMonitor, ...),
+    read from the packaged .tgz in the chart cache (offline/charts.py), the pin the platform installs."""
+    with tarfile.open(packaged(KUBE_PROMETHEUS_STACK_CHART)) as tgz:
+        members = [m for m in tgz.getmembers() if re.fullmatch(r"[^/]+/charts/crds/crds/crd-[a-z]+\.yaml", m.name)]
+        wanted = [m for m in members if m.name.rsplit("/", 1)[1] in MONITORING_CRDS]
+        assert len(wanted) == len(MONITORING_CRDS), (
+            f"{MONITORING_CRDS} not all in {packaged(KUBE_PROMETHEUS_STACK_CHART)}"
+        )
+        crds = [yaml.load(tgz.extractfile(m).read(), Loader=_CrdLoader) for m in wanted]
+    return _crd_validators(crds)
 
 
 def _embedded_workloads(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -160,21 +199,34 @@ def validate_object(doc: dict[str, Any], kube_version: str = "") -> None:
 
     Built-in kinds: kubernetes-validate for the pinned Kubernetes (strict: unknown fields fail).
     argoproj.io kinds: the argo-rollouts CRD's schema (strict), their metadata as Kubernetes
-    ObjectMeta, and the pod templates they embed as Deployment/Job specs. An argoproj.io kind
-    without a CRD fails.
+    ObjectMeta, and the pod templates they embed as Deployment/Job specs. monitoring.coreos.com
+    kinds (the ServiceMonitor): the kube-prometheus-stack chart's CRD, the same way. A kind of
+    either group without a CRD fails.
     """
     kube_version = kube_version or KUBE_VERSION
-    if doc["apiVersion"].split("/")[0] != ARGO_GROUP:
+    group = doc["apiVersion"].split("/")[0]
+    if group not in (ARGO_GROUP, MONITORING_GROUP):
         kubernetes_validate.validate(doc, kube_version, strict=True)
         return
-    validator = argo_crd_validators().get((doc["apiVersion"], doc["kind"]))
+    chart, validators = (
+        (ARGO_ROLLOUTS_CHART, argo_crd_validators())
+        if group == ARGO_GROUP
+        else (KUBE_PROMETHEUS_STACK_CHART, monitoring_crd_validators())
+    )
+    validator = validators.get((doc["apiVersion"], doc["kind"]))
     if validator is None:
-        raise LookupError(f"no CRD in {ARGO_ROLLOUTS_CHART} defines {doc['apiVersion']} {doc['kind']}")
+        raise LookupError(f"no CRD in {chart} defines {doc['apiVersion']} {doc['kind']}")
     validator.validate(doc)
     carrier = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": copy.deepcopy(doc["metadata"])}
     kubernetes_validate.validate(carrier, kube_version, strict=True)
     for embedded in _embedded_workloads(doc):
         kubernetes_validate.validate(embedded, kube_version, strict=True)
+
+
+def runs_pods(obj: dict[str, Any]) -> bool:
+    """Whether an object of a pod-running kind starts pods: not an AnalysisTemplate whose metrics only
+    query Prometheus (the Prometheus analysis), which has no job metric."""
+    return obj["kind"] != "AnalysisTemplate" or any("job" in m["provider"] for m in obj["spec"]["metrics"])
 
 
 class HelmError(Exception):
@@ -252,6 +304,7 @@ class DjangoChart:
         if obj["kind"] == "Pod":
             return obj["spec"]
         if obj["kind"] == "AnalysisTemplate":
+            # The smoke test's; the Prometheus template has no job metric and runs no pod.
             [job] = [m["provider"]["job"] for m in obj["spec"]["metrics"] if "job" in m["provider"]]
             return job["spec"]["template"]["spec"]
         return obj["spec"]["template"]["spec"]

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.charts.conftest import runs_pods
+
 INFERENCE_GROUP = "PROTO-INFERENCE-NG"
 INFERENCE_TAINT_KEY = "dedicated"
 # The kinds that run pods with the app's environment: the app (a Deployment, or a Rollout under the
@@ -26,7 +28,8 @@ def _values(path: Path) -> dict[str, Any]:
 
 
 def _pods(manifests, kinds: tuple[str, ...] = POD_KINDS) -> list[dict[str, Any]]:
-    return [doc for kind in kinds for doc in manifests.of_kind(kind)]
+    """The objects of these kinds that start pods (not the Prometheus AnalysisTemplate: no job metric)."""
+    return [doc for kind in kinds for doc in manifests.of_kind(kind) if runs_pods(doc)]
 
 
 def _app(manifests) -> dict[str, Any]:
@@ -215,6 +218,7 @@ PROD_CONFIG = {
     "DJANGO_SETTINGS_MODULE": "config.settings",
     "TRUST_X_FORWARDED_PROTO": "true",
     "WEB_CONCURRENCY": "2",
+    "METRICS_PORT": "9000",
     "WEB__CROSS_ORIGIN__0": "https://www.example.com",
     "WEB__CROSS_ORIGIN__1": "https://admin.example.com",
 }
@@ -303,7 +307,10 @@ def test_app_pods_spread_across_zones(chart) -> None:
 
 def test_probes_use_the_app_health_endpoints(chart) -> None:
     container = _container(chart, chart.template(chart.values_file("env-prod")).one("Deployment"))
-    assert container["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+    assert container["ports"] == [
+        {"name": "http", "containerPort": 8000, "protocol": "TCP"},
+        {"name": "metrics", "containerPort": 9000, "protocol": "TCP"},
+    ]
     assert container["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert container["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert container["livenessProbe"]["httpGet"] == {"path": "/livez", "port": "http"}
@@ -421,9 +428,14 @@ def test_nginx_ingress_with_tls_secret(chart) -> None:
 def test_network_policy_admits_only_the_listed_sources(chart) -> None:
     prod = chart.template(chart.values_file("env-prod")).one("NetworkPolicy")["spec"]
     assert prod["policyTypes"] == ["Ingress"]
-    (rule,) = prod["ingress"]
+    rule, metrics = prod["ingress"]
     assert rule["from"] == [{"podSelector": {}}, {"ipBlock": {"cidr": "10.0.0.0/16"}}]
     assert rule["ports"] == [{"port": "http", "protocol": "TCP"}]
+    # The metrics port: Prometheus's namespace alone, not the ALB's CIDR nor the namespace's pods.
+    assert metrics == {
+        "ports": [{"port": "metrics", "protocol": "TCP"}],
+        "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}],
+    }
     nginx = chart.template(chart.values_file("ci-ingress-nginx-tls")).one("NetworkPolicy")["spec"]
     controller = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
     assert controller in nginx["ingress"][0]["from"]

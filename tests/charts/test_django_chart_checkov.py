@@ -147,7 +147,10 @@ def _of_scenario(checks: list[dict[str, Any]], name: str) -> list[dict[str, Any]
     return [c for c in checks if Path(c["file_path"]).name in (f"{name}.yaml", f"{name}-embedded.yaml")]
 
 
-@pytest.mark.parametrize("name", ["bluegreen", "canary-alb", "canary"])
+ARGO_SCENARIOS = ["bluegreen", "canary-alb", "canary", "bluegreen-prometheus", "canary-prometheus"]
+
+
+@pytest.mark.parametrize("name", ARGO_SCENARIOS)
 def test_argo_scenarios_have_no_failed_checks(argo_scans, name: str) -> None:
     report, workloads = argo_scans[name]
     failed = [f"{c['check_id']} {c['resource']}" for c in _of_scenario(report["results"]["failed_checks"], name)]
@@ -157,7 +160,8 @@ def test_argo_scenarios_have_no_failed_checks(argo_scans, name: str) -> None:
         for outcome in ("passed_checks", "skipped_checks")
         for c in _of_scenario(report["results"][outcome], name)
     }
-    # Rollout pods (as a Deployment), the smoke-test Job, the migration Job, the test Pod
+    # Rollout pods (as a Deployment), the smoke-test Job, the migration Job, the test Pod (the
+    # Prometheus AnalysisTemplate starts no pod)
     assert len(workloads) == 4
     assert workloads <= checked
     skipped = _of_scenario(report["results"]["skipped_checks"], name)
@@ -165,4 +169,4 @@ def test_argo_scenarios_have_no_failed_checks(argo_scans, name: str) -> None:
 
 
 def test_every_argo_scenario_is_scanned(chart, argo_scans) -> None:
-    assert set(argo_scans) == {"bluegreen", "canary-alb", "canary"}
+    assert set(argo_scans) == set(ARGO_SCENARIOS)

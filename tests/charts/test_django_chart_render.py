@@ -23,6 +23,10 @@ REQUIRED_CI_SCENARIOS = {
     "bluegreen",
     "canary-alb",
     "canary",
+    # issue 17: a ServiceMonitor, and the Argo analyses that also ask Prometheus
+    "servicemonitor",
+    "canary-prometheus",
+    "bluegreen-prometheus",
 }
 # What any release consists of; optional objects (Ingress, HPA, Secret) are asserted per scenario.
 ALWAYS_RENDERED = {"ServiceAccount", "ConfigMap", "Service", "Job", "Pod", "NetworkPolicy"}

@@ -16,7 +16,7 @@ import yaml
 
 KEY_LINE = re.compile(r"^(?P<indent>\s*)(?P<key>[A-Za-z0-9_.-]+):")
 # Maps whose keys are data, not chart settings (their entries are not documented one by one).
-FREE_FORM_MAPS = {"podAnnotations", "nodeSelector", "extraEnv", "values", "annotations"}
+FREE_FORM_MAPS = {"podAnnotations", "nodeSelector", "extraEnv", "values", "annotations", "labels"}
 
 
 def _schema(chart) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from tests import upstream_charts
 from tests.pod_security import pod_specs, violations
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
-PLATFORM_NAMESPACES = {"django", "argo", "argo-rollouts", "postgres"}
+PLATFORM_NAMESPACES = {"django", "argo", "argo-rollouts", "postgres", "monitoring"}
 
 
 def release(run: ProgramRun, chart: str) -> dict[str, Any]:

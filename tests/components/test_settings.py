@@ -110,6 +110,8 @@ def test_required_secret_missing(dev_config: dict[str, Any], missing: str) -> No
         dev_config["argo"].update(authMode="sso", ssoIssuer="https://sso.example.com")
     if missing == "djangoDatabaseUrl":  # only needed for a database the stack does not create
         dev_config["database"] = {"enabled": False}
+    if missing == "alertmanagerSlackWebhookUrl":  # only needed with a Slack receiver
+        dev_config["monitoring"] = {"alertmanager": {"slackChannel": "#platform-alerts"}}
     message = refuse(dev_config, secrets=ALL_SECRETS - {missing})
     assert f"eks-platform:{missing} = None" in message
     assert f"pulumi config set --secret {missing}" in message
@@ -191,8 +193,64 @@ def test_every_missing_secret_is_reported_at_once(dev_config: dict[str, Any]) ->
 def test_secrets_of_disabled_features_are_not_required(dev_config: dict[str, Any]) -> None:
     dev_config["django"]["enabled"] = False
     dev_config["database"] = {"enabled": False}
+    dev_config["monitoring"] = {"enabled": False}
     settings = load_settings(dev_config, stack="dev", secrets_present=frozenset())
     assert settings.required_secrets == ()
+
+
+# ---- Monitoring -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("monitoring", "expected"),
+    [
+        ({"retention": "2 weeks"}, "eks-platform:monitoring.retention = '2 weeks'"),
+        ({"storageSize": "50G"}, "eks-platform:monitoring.storageSize = '50G': a volume size in Gi"),
+        ({"retentionSize": "40"}, "eks-platform:monitoring.retentionSize = '40': a Prometheus size such as 40GB"),
+        ({"prometheusReplicas": 5}, "eks-platform:monitoring.prometheusReplicas = 5"),
+        ({"alertmanager": {"slackChannel": "alerts"}}, "eks-platform:monitoring.alertmanager.slackChannel = 'alerts'"),
+    ],
+)
+def test_bad_monitoring_values_are_refused_by_key(dev_config: dict[str, Any], monitoring: dict, expected: str) -> None:
+    dev_config["monitoring"] = monitoring
+    assert expected in refuse(dev_config)
+
+
+def test_retention_size_must_fit_its_volume(dev_config: dict[str, Any]) -> None:
+    dev_config["monitoring"] = {"storageSize": "50Gi", "retentionSize": "50GB"}
+    message = refuse(dev_config)
+    assert "eks-platform:monitoring.retentionSize = '50GB': less than the volume (50Gi)" in message
+    dev_config["monitoring"]["retentionSize"] = "45GB"
+    load_settings(dev_config, stack="dev", secrets_present=ALL_SECRETS)
+
+
+def test_grafana_ingress_needs_an_aws_stack_with_the_load_balancer_controller() -> None:
+    raw = copy.deepcopy(stack_config("local"))
+    raw["monitoring"] = {"grafanaIngressHost": "grafana.internal.example.com"}
+    message = refuse(raw, stack="local")
+    assert "eks-platform:monitoring.grafanaIngressHost = 'grafana.internal.example.com'" in message
+
+
+def test_a_slack_channel_needs_alertmanager(dev_config: dict[str, Any]) -> None:
+    dev_config["monitoring"] = {"alertmanager": {"enabled": False, "slackChannel": "#ops"}}
+    assert "eks-platform:monitoring.alertmanager.slackChannel = '#ops': '' while Alertmanager is off" in refuse(
+        dev_config
+    )
+
+
+def test_malformed_monitoring_secrets_are_named_never_shown() -> None:
+    from components.settings.monitoring import MonitoringSettings, secret_problems
+
+    settings = MonitoringSettings.model_validate({"alertmanager": {"slackChannel": "#ops"}})
+    given = {"grafanaAdminPassword": "short-pw", "alertmanagerSlackWebhookUrl": "http://example.com/hook"}
+    problems = secret_problems(given.get, settings)
+    assert problems == [
+        ("grafanaAdminPassword", "at least 12 characters"),
+        ("alertmanagerSlackWebhookUrl", "a Slack incoming-webhook URL, https://hooks.slack.com/services/..."),
+    ]
+    assert "short-pw" not in str(problems)
+    fine = {"grafanaAdminPassword": "x" * 12, "alertmanagerSlackWebhookUrl": "https://hooks.slack.com/services/T/B/x"}
+    assert secret_problems(fine.get, settings) == []
 
 
 # ---- Argo Workflows ------------------------------------------------------------------------

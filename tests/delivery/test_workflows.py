@@ -25,6 +25,8 @@ IMAGE_TAG_COMMAND = "git log -1 --format=%H -- app/"
 KNOWN_INPUTS = {
     "actions/checkout": {"fetch-depth", "ref"},
     "actions/setup-python": {"python-version"},
+    "actions/setup-go": {"go-version-file", "cache"},
+    "actions/cache": {"path", "key"},
     "aws-actions/configure-aws-credentials": {"role-to-assume", "role-session-name", "aws-region"},
     "actions/github-script": {"script"},
     "aws-actions/amazon-ecr-login": set(),
@@ -140,6 +142,16 @@ def test_aws_jobs_may_request_an_oidc_token() -> None:
     push = load("image")["jobs"]["push"]
     assert push["permissions"]["id-token"] == "write"
     assert load("image")["permissions"] == {"contents": "read"}  # the pull-request build gets no token
+
+
+def test_the_test_job_has_the_go_that_builds_promtool() -> None:
+    """`make setup` builds promtool from e2e/go/promtool: the job sets up Go from that module's go.mod."""
+    steps = yaml.safe_load((WORKFLOWS / "test.yml").read_text())["jobs"]["test"]["steps"]
+    uses = [step.get("uses", "") for step in steps]
+    go = next(step for step in steps if step.get("uses", "").startswith("actions/setup-go@"))
+    assert go["with"]["go-version-file"] == "e2e/go/promtool/go.mod"
+    assert (ROOT / go["with"]["go-version-file"]).exists()
+    assert uses.index(go["uses"]) < next(i for i, step in enumerate(steps) if step.get("run") == "make test")
 
 
 def test_pulumi_cli_is_the_one_version_of_tools_lock() -> None:

@@ -24,7 +24,8 @@ from e2e.stack import e2e_overrides, open_stack, random_secrets
 
 STACK = "local"
 DESTROY_LIMIT_S = 600
-WORKLOAD_NAMESPACES = ("argo", "argo-rollouts", "django", "postgres")
+WORKLOAD_NAMESPACES = ("argo", "argo-rollouts", "django", "postgres", "monitoring")
+MONITORING = "/apis/monitoring.coreos.com/v1"
 FIGURES: dict[str, Any] = {}
 
 
@@ -207,6 +208,51 @@ def test_no_secret_value_in_any_configmap_or_helm_release(deployment: Deployment
         assert not [n for n in needles if n in text], config_map["metadata"]["name"]
 
 
+def test_the_monitoring_crds_are_established(deployment: Deployment, api: KubeApi) -> None:
+    crds = [
+        c
+        for c in items(api, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")
+        if c["spec"]["group"] == "monitoring.coreos.com"
+    ]
+    assert len(crds) == 10
+    for crd in crds:
+        conditions = {c["type"]: c["status"] for c in crd["status"]["conditions"]}
+        assert conditions["Established"] == "True", crd["metadata"]["name"]
+
+
+def test_the_api_server_accepted_every_monitoring_object(deployment: Deployment, api: KubeApi) -> None:
+    """The API server validated each against its CRD: the platform's rules, the charts' ServiceMonitors."""
+    rules = {r["metadata"]["name"] for r in items(api, f"{MONITORING}/namespaces/monitoring/prometheusrules")}
+    assert {"platform-django", "platform-argo"} <= rules and len(rules) > 20  # the chart's default rules too
+    monitors = {
+        (m["metadata"]["namespace"], m["metadata"]["name"]) for m in items(api, f"{MONITORING}/servicemonitors")
+    }
+    namespaces = {namespace for namespace, _ in monitors}
+    assert {"argo", "argo-rollouts", "django", "monitoring"} <= namespaces, monitors
+    [prometheus] = items(api, f"{MONITORING}/namespaces/monitoring/prometheuses")
+    assert prometheus["spec"]["retention"] == "6h" and "storage" not in prometheus["spec"]
+    assert items(api, f"{MONITORING}/namespaces/monitoring/alertmanagers") == []  # the light profile
+    dashboards = items(api, "/api/v1/namespaces/monitoring/configmaps?labelSelector=grafana_dashboard%3D1")
+    assert {"dashboard-argo-workflows", "dashboard-argo-rollouts", "dashboard-django"} <= {
+        d["metadata"]["name"] for d in dashboards
+    }
+
+
+def test_no_operator_webhook_on_the_local_profile(deployment: Deployment, api: KubeApi) -> None:
+    """The local profile runs without the operator's webhook: the e2e API server could not reach it."""
+    for kind in ("validatingwebhookconfigurations", "mutatingwebhookconfigurations"):
+        names = [w["metadata"]["name"] for w in items(api, f"/apis/admissionregistration.k8s.io/v1/{kind}")]
+        assert not [n for n in names if "kube-prometheus-stack" in n], names
+
+
+def test_node_exporter_runs_on_every_node_inference_included(deployment: Deployment, api: KubeApi) -> None:
+    selector = "labelSelector=app.kubernetes.io%2Fname%3Dprometheus-node-exporter"
+    pods = items(api, f"/api/v1/namespaces/kube-system/pods?{selector}")
+    assert sorted(p["spec"]["nodeName"] for p in pods) == ["inference-0", "system-0"]
+    grafana = items(api, "/api/v1/namespaces/monitoring/pods?labelSelector=app.kubernetes.io%2Fname%3Dgrafana")
+    assert grafana and all(p["spec"]["nodeName"] == "system-0" for p in grafana)
+
+
 def test_preview_shows_no_changes(deployment: Deployment) -> None:
     preview = timed("preview_no_changes", lambda: deployment.stack.preview(expect_no_changes=True, on_output=print))
     assert set(preview.change_summary) == {"same"}
@@ -229,9 +275,15 @@ def test_destroy_leaves_nothing_of_the_stack(deployment: Deployment, api: KubeAp
     for kind in ("clusterroles", "clusterrolebindings"):
         assert items(api, f"/apis/rbac.authorization.k8s.io/v1/{kind}?{helm_made}") == [], kind
     assert not api.exists("/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io")
-    # Kept on purpose (deleting a CRD deletes every Workflow): Argo's CRDs, and nothing else of the stack.
+    # Kept on purpose (deleting a CRD deletes every object of its kind): Argo's and the monitoring
+    # CRDs, and nothing else of the stack; no object of theirs is left.
     kept = sorted(c["metadata"]["name"] for c in items(api, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"))
     FIGURES["crds_kept"] = kept
-    assert kept and all(name.endswith(".argoproj.io") for name in kept)
+    assert kept and all(name.endswith((".argoproj.io", ".monitoring.coreos.com")) for name in kept)
+    assert len([name for name in kept if name.endswith(".monitoring.coreos.com")]) == 10
     assert items(api, "/apis/argoproj.io/v1alpha1/workflowtemplates") == []
+    for kind in ("servicemonitors", "prometheusrules", "prometheuses"):
+        assert items(api, f"{MONITORING}/{kind}") == [], kind
+    selector = "labelSelector=app.kubernetes.io%2Fname%3Dprometheus-node-exporter"
+    assert items(api, f"/apis/apps/v1/namespaces/kube-system/daemonsets?{selector}") == []
     deployment.stack.workspace.remove_stack(STACK)

@@ -132,6 +132,8 @@ SENTRY__DSN: {{ . | quote }}
 {{- end }}
 {{- end }}
 WEB_CONCURRENCY: {{ .Values.config.webConcurrency | quote }}
+{{- /* The reference app's metrics server (gunicorn master); 0 turns it off. */}}
+METRICS_PORT: {{ ternary .Values.metrics.port 0 .Values.metrics.enabled | quote }}
 {{- range $index, $origin := .Values.web.crossOrigins }}
 WEB__CROSS_ORIGIN__{{ $index }}: {{ $origin | quote }}
 {{- end }}
@@ -290,6 +292,25 @@ express clearly. Included once, from the Deployment template (rendered for every
 {{- fail "autoscaling.minReplicas: must not exceed autoscaling.maxReplicas" }}
 {{- end }}
 {{- include "django.validateStrategy" . }}
+{{- include "django.validateMetrics" . }}
+{{- end }}
+
+{{/*
+django.validateMetrics refuses metrics settings that cannot work: a ServiceMonitor with no metrics
+port to scrape, a metrics port that is the app's, and a Prometheus analysis whose queries would
+find no series (the hash label comes from the ServiceMonitor's podTargetLabels).
+*/}}
+{{- define "django.validateMetrics" -}}
+{{- $m := .Values.metrics }}
+{{- if and $m.serviceMonitor.enabled (not $m.enabled) }}
+{{- fail "metrics.serviceMonitor.enabled: needs metrics.enabled=true; the ServiceMonitor scrapes the pods' metrics port" }}
+{{- end }}
+{{- if and $m.enabled (eq (int $m.port) (int .Values.containerPort)) }}
+{{- fail (printf "metrics.port: %d is containerPort; metrics need a port of their own, which the Service and the Ingress never carry" (int $m.port)) }}
+{{- end }}
+{{- if and (include "django.prometheusAnalysis" .) (not $m.serviceMonitor.enabled) }}
+{{- fail "strategy.analysis.prometheus.enabled: needs metrics.serviceMonitor.enabled=true; the queries select the new pods by the rollouts_pod_template_hash label its podTargetLabels put on their series" }}
+{{- end }}
 {{- end }}
 
 {{/*
@@ -334,6 +355,12 @@ spec:
         - name: http
           containerPort: {{ .Values.containerPort }}
           protocol: TCP
+        {{- if .Values.metrics.enabled }}
+        # Prometheus only: no Service but <fullname>-metrics, and no Ingress, points at it.
+        - name: metrics
+          containerPort: {{ .Values.metrics.port }}
+          protocol: TCP
+        {{- end }}
       {{- include "django.envFrom" . | nindent 6 }}
       {{- with .Values.probes }}
       startupProbe:
@@ -399,6 +426,63 @@ django.smokeTemplateName is the AnalysisTemplate both Argo strategies run agains
 */}}
 {{- define "django.smokeTemplateName" -}}
 {{- include "django.componentName" (dict "root" . "suffix" "smoke") }}
+{{- end }}
+
+{{/*
+django.metricsServiceName is the headless Service the ServiceMonitor discovers the app pods through.
+*/}}
+{{- define "django.metricsServiceName" -}}
+{{- include "django.componentName" (dict "root" . "suffix" "metrics") }}
+{{- end }}
+
+{{/*
+django.prometheusTemplateName is the AnalysisTemplate that asks Prometheus about the new pods.
+*/}}
+{{- define "django.prometheusTemplateName" -}}
+{{- include "django.componentName" (dict "root" . "suffix" "prometheus") }}
+{{- end }}
+
+{{/*
+django.prometheusAnalysis is "true" when the Argo strategies' analysis also queries Prometheus:
+strategy.analysis.prometheus.enabled under BlueGreen or Canary. Empty otherwise.
+*/}}
+{{- define "django.prometheusAnalysis" -}}
+{{- if and (include "django.rollout" .) .Values.strategy.analysis.prometheus.enabled }}true{{ end }}
+{{- end }}
+
+{{/*
+django.newPodsSelector is the PromQL label matchers of the new version's series: this release's
+metrics Service (job) in its namespace, and the pod-template hash Argo passes as the
+pod-template-hash argument (podTemplateHashValue: Latest).
+*/}}
+{{- define "django.newPodsSelector" -}}
+{{- printf "namespace=%q, job=%q, rollouts_pod_template_hash=%q" .Release.Namespace (include "django.metricsServiceName" .) "{{args.pod-template-hash}}" }}
+{{- end }}
+
+{{/*
+django.analysisArgs are the arguments both Argo strategies pass to their analysis templates: the
+Service the smoke test calls, and, with the Prometheus analysis, the new ReplicaSet's hash.
+*/}}
+{{- define "django.analysisArgs" -}}
+- name: service-name
+  value: {{ .service }}
+{{- if include "django.prometheusAnalysis" .root }}
+- name: pod-template-hash
+  valueFrom:
+    # The ReplicaSet being introduced: the canary's, or BlueGreen's preview.
+    podTemplateHashValue: Latest
+{{- end }}
+{{- end }}
+
+{{/*
+django.analysisTemplates are the templates both Argo strategies run: the smoke test, and the
+Prometheus one when enabled.
+*/}}
+{{- define "django.analysisTemplates" -}}
+- templateName: {{ include "django.smokeTemplateName" . }}
+{{- if include "django.prometheusAnalysis" . }}
+- templateName: {{ include "django.prometheusTemplateName" . }}
+{{- end }}
 {{- end }}
 
 {{/*

@@ -1,0 +1,1 @@
+"""Observability as code: what is scraped, the alerts (PrometheusRules) and the Grafana dashboards."""
