@@ -71,7 +71,9 @@ def main() -> int:
     for name, data in files.items():
         (CRDS / name).write_bytes(data)
     (CRDS / "SOURCE").write_text(source_text(files))
-    print(f"monitoring/crds/: {len(files)} CRDs from {versions.KUBE_PROMETHEUS_STACK.name} {versions.KUBE_PROMETHEUS_STACK.version}")
+    print(
+        f"monitoring/crds/: {len(files)} CRDs from {versions.KUBE_PROMETHEUS_STACK.name} {versions.KUBE_PROMETHEUS_STACK.version}"
+    )
     return 0
 
 

@@ -4,11 +4,13 @@ runs `__main__.py`, so no test ever reaches a cloud, a cluster or the Pulumi CLI
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from components import versions
+from e2e.paths import bin_dir
 from offline import charts
 from offline.runner import ProgramRun, run_program, stack_config
 
@@ -24,6 +26,19 @@ def pytest_report_header() -> list[str]:
         except FileNotFoundError as error:
             lines.append(f"  {error}")
     return lines
+
+
+@pytest.fixture(scope="session")
+def promtool() -> Path:
+    """The pinned promtool (e2e/go/promtool, built by `make setup`); missing fails, never skips."""
+    path = bin_dir() / "promtool"
+    if not path.is_file():
+        pytest.fail(
+            f"promtool is missing at {path}: build it with `make setup` or `e2e/build.sh promtool` "
+            "(from e2e/go/promtool; needs Go and the Go module proxy)",
+            pytrace=False,
+        )
+    return path
 
 
 _RUNS: dict[str, ProgramRun] = {}

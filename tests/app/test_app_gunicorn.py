@@ -210,16 +210,21 @@ def test_serves_from_read_only_code_and_virtualenv(
     assert "Read-only file system" not in log.read_text()
 
 
-def test_gunicorn_refuses_to_start_without_secret_key(container_env: dict[str, str], tmp_path: Path) -> None:
-    env = dict(container_env)
-    del env["SECRET_KEY"]
+def refused_start_log(env: Mapping[str, str], tmp_path: Path, why: str) -> str:
+    """Start gunicorn with `env`, expect it to exit non-zero within a minute, and return its log."""
     log = tmp_path / "gunicorn.log"
-    server = start_gunicorn(env, APP, free_port(), log)
+    server = start_gunicorn(dict(env), APP, free_port(), log)
     try:
         server.wait(timeout=60)
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
-        pytest.fail(f"gunicorn kept running without SECRET_KEY:\n{log.read_text()}")
+        pytest.fail(f"gunicorn kept running {why}:\n{log.read_text()}")
     assert server.returncode != 0
-    assert "missing environment variable(s) SECRET_KEY" in log.read_text()
+    return log.read_text()
+
+
+def test_gunicorn_refuses_to_start_without_secret_key(container_env: dict[str, str], tmp_path: Path) -> None:
+    env = dict(container_env)
+    del env["SECRET_KEY"]
+    assert "missing environment variable(s) SECRET_KEY" in refused_start_log(env, tmp_path, "without SECRET_KEY")

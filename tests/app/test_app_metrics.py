@@ -36,13 +36,12 @@ from psycopg import sql
 from monitoring.scraped_metrics import SCRAPED
 from tests.app.conftest import PUBLIC_HOST
 from tests.app.test_app_gunicorn import (
-    APP,
     POD_IP_HOST,
     copy_like_the_image_build,
     free_port,
     get,
+    refused_start_log,
     run,
-    start_gunicorn,
 )
 from tests.app.throwaway_postgres import ROLE, ThrowawayPostgres
 
@@ -362,13 +361,5 @@ def test_the_database_outage_was_this_modules_own(production_env: Mapping[str, s
 def test_gunicorn_refuses_a_malformed_metrics_port(production_env: Mapping[str, str], tmp_path: Path) -> None:
     """A typo must not silently drop the metrics (the dashboards would go blank): the master stops."""
     env = {**production_env, "HOME": str(tmp_path / "no-such-home"), "METRICS_PORT": "nine"}
-    log = tmp_path / "gunicorn.log"
-    server = start_gunicorn(env, APP, free_port(), log)
-    try:
-        server.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-        pytest.fail(f"gunicorn kept running with METRICS_PORT=nine:\n{log.read_text()}")
-    assert server.returncode != 0
-    assert "METRICS_PORT must be a port number (1-65535), or 0 to serve no metrics" in log.read_text()
+    log = refused_start_log(env, tmp_path, "with METRICS_PORT=nine")
+    assert "METRICS_PORT must be a port number (1-65535), or 0 to serve no metrics" in log

@@ -27,7 +27,6 @@ import promql_parser
 import pytest
 import yaml
 
-from e2e.paths import bin_dir
 from monitoring.promql import metric_names
 from monitoring.scraped_metrics import SCRAPED
 from tests.charts.argo_conditions import ERROR, FAILED, SUCCESSFUL, ExprError, eval_condition, evaluate_result
@@ -382,18 +381,6 @@ PHASES = {
     "failing": (FAILED, FAILED),
     "only-errors": (FAILED, SUCCESSFUL),
 }
-
-
-@pytest.fixture(scope="module")
-def promtool() -> Path:
-    path = bin_dir() / "promtool"
-    if not path.is_file():
-        pytest.fail(
-            f"promtool is missing at {path}: build it with `make setup` or `e2e/build.sh promtool` "
-            "(from e2e/go/promtool; needs Go and the Go module proxy)",
-            pytrace=False,
-        )
-    return path
 
 
 def _expectations(query: str, result: list[float]) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from e2e.paths import REPO_ROOT, bin_dir
+from e2e.paths import REPO_ROOT
 
 ALERTS = REPO_ROOT / "monitoring" / "alerts"
 ALERT_TESTS = ALERTS / "tests"
@@ -57,18 +57,6 @@ def _pinned_prometheus_version() -> str:
     assert found, f"{_rel(PROMTOOL_MODULE)} does not require github.com/prometheus/prometheus v0.3XX.Y"
     minor_block, patch = int(found[1]), found[2]
     return f"{minor_block // 100}.{minor_block % 100}.{patch}"
-
-
-@pytest.fixture(scope="module")
-def promtool() -> Path:
-    path = bin_dir() / "promtool"
-    if not path.is_file():
-        pytest.fail(
-            f"promtool is missing at {path}: build it with `make setup` or `e2e/build.sh promtool` "
-            "(from e2e/go/promtool; needs Go and the Go module proxy)",
-            pytrace=False,
-        )
-    return path
 
 
 def _run(promtool: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -19,7 +19,6 @@ import pytest
 import yaml
 
 from components.settings.base import INFERENCE_NODE_GROUP, NODE_GROUP_LABEL
-from e2e.paths import bin_dir
 from monitoring import dashboards as dashboards_module
 from monitoring.dashboards import (
     DEFAULT_DATASOURCE,
@@ -154,12 +153,9 @@ def test_every_query_parses_as_promql(name: str) -> None:
         assert metric_names(expr), f"{name} {where} selects no metric: {expr}"
 
 
-def test_every_query_is_valid_for_the_pinned_promtool(tmp_path: Path) -> None:
+def test_every_query_is_valid_for_the_pinned_promtool(tmp_path: Path, promtool: Path) -> None:
     """Prometheus's own parser (promtool from e2e/go/promtool, as the alert tests use it) accepts
     every panel query once Grafana's variables are replaced, each checked as a recording rule."""
-    promtool = bin_dir() / "promtool"
-    if not promtool.is_file():
-        pytest.fail(f"promtool is missing at {promtool}: build it with `make setup` or `e2e/build.sh promtool`")
     rules = [
         {"record": f"dashboard:query_{i}:check", "expr": grafana_to_promql(expr)}
         for i, (_, expr) in enumerate(q for name in sorted(dashboards()) for q in _queries(_resolved(name)))
