@@ -123,13 +123,18 @@ def served_app(
         wait_until_serving(server, port, log)
         yield port, app, log
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-            pytest.fail(f"gunicorn ignored SIGTERM for 30s:\n{log.read_text()}")
+        stop_gunicorn(server, log)
+
+
+def stop_gunicorn(server: subprocess.Popen, log: Path) -> None:
+    """SIGTERM, as the kubelet sends it: gunicorn must exit 0 within 30 s (else it is killed and the test fails)."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+        pytest.fail(f"gunicorn ignored SIGTERM for 30s:\n{log.read_text()}")
     assert server.returncode == 0, log.read_text()
 
 

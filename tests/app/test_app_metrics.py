@@ -42,6 +42,7 @@ from tests.app.test_app_gunicorn import (
     get,
     refused_start_log,
     run,
+    stop_gunicorn,
 )
 from tests.app.throwaway_postgres import ROLE, ThrowawayPostgres
 
@@ -207,13 +208,7 @@ def served(
         send_the_traffic(it, postgres_server)
         yield it
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-    assert server.returncode == 0, log.read_text()
+        stop_gunicorn(server, log)
 
 
 def _answers(port: int) -> bool:
