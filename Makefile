@@ -12,6 +12,7 @@ CHECKOV_VENV := .venv-checkov
 POLICY_VENV := policy/venv
 HELM := tools/bin/helm
 POSTGRES := tools/.postgres
+SHELLCHECK := tools/.shellcheck
 PULUMI_CLI_VERSION := $(shell sed -n 's/^pulumi_cli_version=//p' tools.lock)
 # The local stack's app image, built here and loaded into the kind cluster (Pulumi.local.yaml's django.imageRepository:imageTag).
 LOCAL_IMAGE ?= eks-platform-django:0.1.0
@@ -20,7 +21,7 @@ export PATH := $(CURDIR)/tools/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 # Plugins are never downloaded here: mocks stand in for every provider.
 export PULUMI_SKIP_UPDATE_CHECK := true
 
-.PHONY: help setup charts promtool synth diff test lint monitoring-crds golden policy-check require-pulumi preview up destroy image bootstrap local-image e2e clean
+.PHONY: help setup charts promtool actionlint synth diff test lint monitoring-crds golden policy-check require-pulumi preview up destroy image bootstrap local-image e2e clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -48,6 +49,11 @@ $(POSTGRES): scripts/install_postgres.sh
 	bash scripts/install_postgres.sh
 	@mkdir -p $(@D) && touch $@
 
+# Debian's shellcheck, which actionlint runs on the workflows' scripts (installed if missing).
+$(SHELLCHECK): scripts/install_shellcheck.sh
+	bash scripts/install_shellcheck.sh
+	@mkdir -p $(@D) && touch $@
+
 # The pinned upstream charts (components/versions.py) into build/charts, each from the first source
 # that has it: CHARTS_DIR / CHARTS_MIRROR, ../shared/charts, its own repository (offline/charts.py).
 # Fetches nothing when the cache already holds them.
@@ -62,7 +68,12 @@ promtool: ## the pinned promtool into the e2e cache, for the alert-rule tests (n
 	@command -v go >/dev/null || { echo "make promtool: Go is not on PATH. Install Go $$(sed -n 's/^go //p' e2e/go/promtool/go.mod) or newer (https://go.dev/dl/): promtool is built from e2e/go/promtool." >&2; exit 1; }
 	e2e/build.sh promtool
 
-setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(HELM) $(POSTGRES) charts promtool ## virtualenvs, pinned packages, pinned helm, PostgreSQL binaries, pinned charts, promtool
+# actionlint (v1.7.12, e2e/go/actionlint) likewise: tests/delivery/test_workflows.py lints every workflow with it.
+actionlint: $(SHELLCHECK) ## the pinned actionlint into the e2e cache, for the workflow tests (needs Go)
+	@command -v go >/dev/null || { echo "make actionlint: Go is not on PATH. Install Go $$(sed -n 's/^go //p' e2e/go/actionlint/go.mod) or newer (https://go.dev/dl/): actionlint is built from e2e/go/actionlint." >&2; exit 1; }
+	e2e/build.sh actionlint
+
+setup: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(HELM) $(POSTGRES) charts promtool actionlint ## virtualenvs, pinned packages, pinned helm, PostgreSQL binaries, pinned charts, promtool, actionlint
 
 synth: $(VENV)/.installed ## offline plan of STACK (default dev) into build/STACK — contacts no cloud
 	$(PY) -m offline.synth $(STACK)
@@ -113,8 +124,12 @@ local-image: ## build the app image LOCAL_IMAGE and load it into the kind cluste
 	docker build -t $(LOCAL_IMAGE) app
 	kind load docker-image $(LOCAL_IMAGE) --name $(KIND_CLUSTER)
 
-e2e: $(VENV)/.installed charts ## the real engine on a real API server, offline: up, no-change preview and destroy of the local stack
-	e2e/build.sh
+# E2E_TOOLS: which e2e/build.sh tools to build (default: all of the harness). A real cluster
+# (EKS_PLATFORM_E2E_CONTEXT, .github/workflows/e2e-kind.yml) needs only the engine, kubectl and
+# the Argo Rollouts plugin.
+E2E_TOOLS ?=
+e2e: $(VENV)/.installed $(HELM) charts ## the real engine on a real API server, offline: install, day-2 scenarios on the real Argo controllers, destroy
+	e2e/build.sh $(E2E_TOOLS)
 	@# A hard limit: an engine abort that leaves a thread of the inline program spinning once kept
 	@# pytest from exiting after every test had passed; a hang must fail, not eat CI's budget.
 	EKS_PLATFORM_E2E=1 timeout --kill-after=30 1800 $(PY) -m pytest tests/e2e -p no:cacheprovider

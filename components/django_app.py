@@ -102,12 +102,14 @@ def strategy_values(settings: DjangoSettings, environment: str, *, prometheus_ur
     """The chart's `strategy`, merged deeply over the values file, so its per-environment presets (promotion) stay.
 
     With monitoring (`prometheus_url`), a Canary's or Blue-Green's analysis also queries Prometheus
-    for the new pods' 5xx ratio and p95 latency, against the stack's thresholds.
+    for the new pods' 5xx ratio and p95 latency, against the stack's thresholds, unless the stack
+    sets `metricsAnalysis: false`. `smokeTest` tunes the smoke test's count, interval and failure limit.
     """
     strategy: dict[str, Any] = {"type": settings.strategy.resolved(environment)}
-    if prometheus_url and strategy["type"] in ("Canary", "BlueGreen"):
+    analysis: dict[str, Any] = settings.strategy.smoke_test.chart_values()
+    if prometheus_url and settings.strategy.metrics_analysis and strategy["type"] in ("Canary", "BlueGreen"):
         max_error_ratio, max_p95 = settings.strategy.analysis_thresholds
-        strategy["analysis"] = {
+        analysis |= {
             "prometheus": {
                 "enabled": True,
                 "address": prometheus_url,
@@ -115,6 +117,8 @@ def strategy_values(settings: DjangoSettings, environment: str, *, prometheus_ur
                 "maxP95LatencySeconds": max_p95,
             }
         }
+    if analysis:
+        strategy["analysis"] = analysis
     if settings.strategy.canary_steps:
         steps = [step.model_dump(by_alias=True, exclude_none=True) for step in settings.strategy.canary_steps]
         strategy["canary"] = {"steps": steps}

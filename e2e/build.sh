@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Build the e2e harness binaries (Pulumi CLI, Kubernetes provider, control plane,
-# etcd, kwok) and promtool (built by make setup for the alert-rule tests) from the pinned
+# etcd, kwok, the Argo Rollouts and Argo Workflows controllers and CLIs) and promtool (built by make setup for the alert-rule tests) from the pinned
 # wrapper modules under e2e/go/ into a cache outside the repository. Idempotent: a tool is
 # rebuilt only when its wrapper module (go.mod, go.sum, *.go), its build flags or the Go
 # version change (the build key); a warm run takes well under a second.
 #
-# Usage: e2e/build.sh [TOOL...]   TOOL in: etcd kwok kubernetes pulumi pulumi-kubernetes promtool
-#        (no TOOL: the e2e harness, every tool but promtool)
+# Usage: e2e/build.sh [TOOL...]   TOOL in: etcd kwok kubernetes pulumi pulumi-kubernetes
+#                                  argo-rollouts argo-workflows promtool actionlint
+#        (no TOOL: the e2e harness, every tool but promtool and actionlint)
 # Env:   EKS_PLATFORM_E2E_CACHE   cache root (default ~/.cache/eks-platform-e2e)
 set -euo pipefail
 
@@ -56,6 +57,18 @@ ldflags_for() {  # ldflags_for TOOL -> -ldflags value (versions read from the pi
       done
       echo "$flags"
       ;;
+    argo-rollouts)
+      v="$(module_version "$dir" github.com/argoproj/argo-rollouts)"
+      echo "-s -w -X github.com/argoproj/argo-rollouts/utils/version.version=${v#v}"
+      ;;
+    argo-workflows)
+      v="$(module_version "$dir" github.com/argoproj/argo-workflows/v4)"
+      echo "-s -w -X github.com/argoproj/argo-workflows/v4.version=$v"
+      ;;
+    actionlint)
+      v="$(module_version "$dir" github.com/rhysd/actionlint)"
+      echo "-s -w -X github.com/rhysd/actionlint.version=$v"
+      ;;
     promtool)
       # Prometheus v3.X.Y is published as Go module v0.3XX.Y (v0.316.0 is v3.16.0).
       v="$(module_version "$dir" github.com/prometheus/prometheus)"
@@ -75,10 +88,19 @@ packages_for() {  # packages_for TOOL -> "binary=package" pairs
       echo "kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver"
       echo "kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager"
       echo "kube-scheduler=k8s.io/kubernetes/cmd/kube-scheduler"
+      echo "kubectl=k8s.io/kubernetes/cmd/kubectl"
       ;;
     etcd) echo "etcd=." ;;
     kwok) echo "kwok=sigs.k8s.io/kwok/cmd/kwok" ;;
+    argo-rollouts)
+      echo "rollouts-controller=github.com/argoproj/argo-rollouts/cmd/rollouts-controller"
+      echo "kubectl-argo-rollouts=github.com/argoproj/argo-rollouts/cmd/kubectl-argo-rollouts"
+      ;;
+    argo-workflows)
+      echo "workflow-controller=github.com/argoproj/argo-workflows/v4/cmd/workflow-controller"
+      ;;
     promtool) echo "promtool=github.com/prometheus/prometheus/cmd/promtool" ;;
+    actionlint) echo "actionlint=github.com/rhysd/actionlint/cmd/actionlint" ;;
     *) log "unknown tool: $1"; return 1 ;;
   esac
 }
@@ -144,6 +166,6 @@ build_tool() {
 }
 
 tools=("$@")
-[[ ${#tools[@]} -gt 0 ]] || tools=(etcd kwok kubernetes pulumi-kubernetes pulumi)
+[[ ${#tools[@]} -gt 0 ]] || tools=(etcd kwok kubernetes pulumi-kubernetes pulumi argo-rollouts argo-workflows)
 for t in "${tools[@]}"; do build_tool "$t"; done
 log "binaries in $bin_dir"

@@ -5,7 +5,7 @@ E2E_PY ?= $(or $(PY),.venv/bin/python)
 
 .PHONY: e2e-build e2e-cluster-up e2e-cluster-down e2e-smoke e2e-test
 
-e2e-build: ## build the e2e binaries (pulumi, provider, control plane, etcd, kwok) into the cache
+e2e-build: ## build the e2e binaries (pulumi, provider, control plane, kubectl, etcd, kwok, Argo controllers) into the cache
 	e2e/build.sh
 
 e2e-cluster-up: e2e-build ## start the local control plane on 127.0.0.1; prints the kubeconfig path

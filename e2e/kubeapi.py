@@ -8,19 +8,22 @@ import ssl
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+RETRIES_ON_429 = 5
 
 
 class ApiError(Exception):
     """An HTTP error from the API server, with its status code and Status body."""
 
-    def __init__(self, code: int, body: dict[str, Any]):
+    def __init__(self, code: int, body: dict[str, Any], retry_after: float = 1.0):
         super().__init__(f"HTTP {code}: {body.get('message', body)}")
         self.code = code
         self.body = body
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,21 @@ class KubeApi:
         return ctx
 
     def request(self, method: str, path: str, body: Any = None, timeout: float = 30.0) -> Any:
-        """Send one request; JSON in and out (plain text for non-JSON answers like /readyz)."""
+        """Send one request; JSON in and out (plain text for non-JSON answers like /readyz).
+
+        A 429 (the server asks the client to come back, e.g. "storage is (re)initializing" while a
+        just-updated CRD's storage restarts) is retried after its Retry-After, as client-go does.
+        """
+        for _ in range(RETRIES_ON_429):
+            try:
+                return self._request_once(method, path, body, timeout)
+            except ApiError as err:
+                if err.code != 429:
+                    raise
+                time.sleep(min(err.retry_after, 5.0))
+        return self._request_once(method, path, body, timeout)
+
+    def _request_once(self, method: str, path: str, body: Any, timeout: float) -> Any:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.server + path, data=data, method=method)
         if data is not None:
@@ -52,11 +69,20 @@ class KubeApi:
                 detail = json.loads(raw)
             except json.JSONDecodeError:
                 detail = {"message": raw}
-            raise ApiError(err.code, detail) from None
+            raise ApiError(err.code, detail, float(err.headers.get("Retry-After") or 1)) from None
         try:
             return json.loads(raw)
         except json.JSONDecodeError:
             return raw
+
+    def watch(self, path: str, timeout_seconds: int) -> Iterator[dict[str, Any]]:
+        """The events of a watch on `path` (a list path, with its query), until the server ends it."""
+        separator = "&" if "?" in path else "?"
+        url = f"{self.server}{path}{separator}watch=1&timeoutSeconds={timeout_seconds}"
+        with urllib.request.urlopen(url, context=self._context(), timeout=timeout_seconds + 30) as resp:
+            for line in resp:
+                if line.strip():
+                    yield json.loads(line)
 
     def get(self, path: str) -> Any:
         return self.request("GET", path)
@@ -98,3 +124,8 @@ def node_is_ready(node: dict[str, Any]) -> bool:
     """The node's Ready condition is True."""
     conditions = node.get("status", {}).get("conditions", [])
     return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+
+
+def items(api: KubeApi, path: str) -> list[dict[str, Any]]:
+    """The `items` of a list request."""
+    return list(api.get(path)["items"])

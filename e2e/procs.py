@@ -147,6 +147,17 @@ def tcp_peers(pid: int) -> list[tuple[str, str]]:
     return peers
 
 
+def listening_ports(pid: int) -> set[int]:
+    """TCP ports in LISTEN state in the process's network namespace (/proc/<pid>/net/tcp*)."""
+    ports = set()
+    for table in ("tcp", "tcp6"):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A":  # TCP_LISTEN
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
 def non_loopback_peers(pid: int) -> list[str]:
     """Remote addresses of the process's TCP sockets that are neither loopback nor unset (listeners)."""
     bad = []

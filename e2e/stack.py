@@ -35,9 +35,13 @@ PROJECT = "eks-platform"
 NAMESPACE = "eks-platform"
 
 
-def e2e_overrides(context: str, chart_repository: str) -> dict[str, Any]:
-    """The only differences between the committed local stack and the e2e stack (see the README)."""
-    return {
+def e2e_overrides(context: str, chart_repository: str, *, harness: bool = True) -> dict[str, Any]:
+    """The only differences between the committed local stack and the e2e stack (see the README).
+
+    `harness`: the harness's control plane; on another cluster (a kind context) the node groups
+    stay as the committed local stack has them (none: kind has one unlabelled node).
+    """
+    overrides: dict[str, Any] = {
         # The harness's control plane instead of a kind cluster.
         "existingCluster": {"kubeconfigContext": context},
         # CI reaches no chart repository: the chart cache (the real upstream charts the offline
@@ -45,6 +49,10 @@ def e2e_overrides(context: str, chart_repository: str) -> dict[str, Any]:
         # of the pin (argo-workflows offline: components/versions.py OFFLINE_SUBSTITUTES), the
         # stack installs that version; every other chart is the pinned version.
         "chartMirror": {"url": chart_repository, "versions": cached_versions()},
+    }
+    if not harness:
+        return overrides
+    overrides |= {
         # The harness has the two node groups of an AWS stack (kind has one unlabelled node):
         # describing them makes the stack pin Argo to PROTO-INFERENCE-NG, which the run checks.
         "nodeGroups": {
@@ -58,13 +66,17 @@ def e2e_overrides(context: str, chart_repository: str) -> dict[str, Any]:
             },
         },
     }
+    return overrides
 
 
 def merged(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """`base` with `overrides` merged in, maps key by key (as `config set --path` would)."""
+    """`base` with `overrides` merged in, maps key by key (as `config set --path` would); a None
+    value removes its key (as `config rm --path` would)."""
     out = dict(base)
     for key, value in overrides.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
             out[key] = merged(out[key], value)
         else:
             out[key] = value

@@ -28,6 +28,30 @@ class CanaryStep(SettingsModel):
         return self
 
 
+class SmokeTestSettings(SettingsModel):
+    """The smoke-test analysis of BlueGreen and Canary (charts/django `strategy.analysis`); unset = the chart's."""
+
+    count: int | None = Field(default=None, ge=1, le=20, description="Measurements (Jobs) per analysis; unset = 3.")
+    interval: str | None = Field(
+        default=None, pattern=r"^[1-9][0-9]*(s|m)$", description="Time between measurements, e.g. 30s; unset = 30s."
+    )
+    failure_limit: int | None = Field(
+        default=None, ge=0, description="Failed measurements tolerated; one more fails the analysis; unset = 1."
+    )
+
+    @model_validator(mode="after")
+    def _limit_below_count(self) -> SmokeTestSettings:
+        if self.count is not None and self.failure_limit is not None and self.failure_limit >= self.count:
+            raise SettingError(
+                "smokeTest.failureLimit", self.failure_limit, f"less than smokeTest.count ({self.count})"
+            )
+        return self
+
+    def chart_values(self) -> dict[str, int | str]:
+        """The keys set, as the chart's `strategy.analysis` names them."""
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
 class DjangoStrategySettings(SettingsModel):
     """How a new image replaces the old one (charts/django `strategy`)."""
 
@@ -41,6 +65,14 @@ class DjangoStrategySettings(SettingsModel):
         default=None, description="BlueGreen only: promote without review; unset = the environment's values file."
     )
 
+    smoke_test: SmokeTestSettings = Field(
+        default_factory=SmokeTestSettings,
+        description="Canary/BlueGreen: the smoke test's count, interval and failureLimit; unset = 3, 30s, 1.",
+    )
+    metrics_analysis: bool = Field(
+        default=True,
+        description="Canary/BlueGreen with monitoring: Prometheus's verdict joins the smoke test; false = the smoke test alone.",
+    )
     max_error_ratio: float | None = Field(
         default=None,
         gt=0,
@@ -95,7 +127,12 @@ class DjangoStrategySettings(SettingsModel):
         for key, value in blue_green_only.items():
             if value is not None and self.type != "BlueGreen":
                 raise SettingError(key, value, "only with type BlueGreen")
-        analysed = {"maxErrorRatio": self.max_error_ratio, "maxP95LatencySeconds": self.max_p95_latency_seconds}
+        analysed = {
+            "maxErrorRatio": self.max_error_ratio,
+            "maxP95LatencySeconds": self.max_p95_latency_seconds,
+            "smokeTest": self.smoke_test.chart_values() or None,
+            "metricsAnalysis": None if self.metrics_analysis else False,
+        }
         for key, value in analysed.items():
             if value is not None and self.type not in ("Canary", "BlueGreen", ""):
                 raise SettingError(key, value, "only with type Canary or BlueGreen (the strategies that analyse)")

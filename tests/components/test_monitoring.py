@@ -350,3 +350,13 @@ def test_rolling_update_stacks_and_unmonitored_stacks_run_no_prometheus_analysis
     canary = {**config, "django": {**config["django"], "strategy": {"type": "Canary", "maxErrorRatio": 0.01}}}
     tuned = django_values(run_program("prod", canary))["strategy"]["analysis"]["prometheus"]
     assert (tuned["maxErrorRatio"], tuned["maxP95LatencySeconds"]) == (0.01, 0.5)
+
+
+def test_metrics_analysis_false_leaves_the_smoke_test_alone_with_its_settings() -> None:
+    from offline.runner import run_program, stack_config
+
+    config = stack_config("prod")
+    strategy = {"type": "Canary", "metricsAnalysis": False, "smokeTest": {"count": 1, "failureLimit": 0}}
+    values = django_values(run_program("prod", {**config, "django": {**config["django"], "strategy": strategy}}))
+    assert values["strategy"]["analysis"] == {"count": 1, "failureLimit": 0}
+    assert values["metrics"] == {"serviceMonitor": {"enabled": True}}  # still scraped: only the verdict is off

@@ -447,3 +447,29 @@ def test_the_local_stack_cannot_make_an_rds_instance() -> None:
     assert "eks-platform:database.enabled = True: only on a stack that creates its cluster" in refuse(
         raw, stack="local"
     )
+
+
+@pytest.mark.parametrize(
+    ("strategy", "fragment"),
+    [
+        (
+            {"type": "RollingUpdate", "smokeTest": {"count": 1}},
+            "django.strategy.smokeTest = {'count': 1}: only with type Canary or BlueGreen",
+        ),
+        (
+            {"type": "Recreate", "metricsAnalysis": False},
+            "django.strategy.metricsAnalysis = False: only with type Canary or BlueGreen",
+        ),
+        (
+            {"type": "Canary", "smokeTest": {"count": 2, "failureLimit": 2}},
+            "smokeTest.failureLimit = 2: less than smokeTest.count (2)",
+        ),
+        ({"type": "Canary", "smokeTest": {"interval": "30"}}, "django.strategy.smokeTest.interval = '30'"),
+        ({"type": "Canary", "smokeTest": {"count": 0}}, "django.strategy.smokeTest.count = 0"),
+    ],
+)
+def test_smoke_test_and_metrics_analysis_are_checked(
+    dev_config: dict[str, Any], strategy: dict[str, Any], fragment: str
+) -> None:
+    dev_config["django"]["strategy"] = strategy
+    assert fragment in refuse(dev_config)

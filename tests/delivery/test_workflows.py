@@ -8,6 +8,7 @@ protected environment, destroy refusing prod, OIDC everywhere, one image tag end
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,10 +17,13 @@ from typing import Any
 import pytest
 import yaml
 
+from e2e.paths import bin_dir
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
-NAMES = ("test", "preview", "deploy", "destroy", "image", "drift")
+NAMES = ("test", "preview", "deploy", "destroy", "image", "drift", "e2e-kind")
 CHECK_JSONSCHEMA = Path(sys.executable).parent / "check-jsonschema"
+ACTIONLINT = bin_dir() / "actionlint"
 IMAGE_TAG_COMMAND = "git log -1 --format=%H -- app/"
 # Inputs these actions declare (their action.yml at the pinned major), for the inputs we pass.
 KNOWN_INPUTS = {
@@ -107,6 +111,34 @@ def test_the_schema_check_does_reject_a_broken_workflow(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode != 0
+
+
+def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    """The pinned actionlint (`make actionlint`), running Debian's shellcheck on every run: script."""
+    shellcheck = shutil.which("shellcheck")
+    assert shellcheck, "shellcheck is missing: make setup installs Debian's package"
+    return subprocess.run(
+        [str(ACTIONLINT), "-shellcheck", shellcheck, "-no-color", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_workflows_pass_actionlint_and_shellcheck() -> None:
+    result = actionlint(*sorted(WORKFLOWS.glob("*.yml")))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_does_reject_broken_expressions_and_scripts(tmp_path: Path) -> None:
+    """Control: an unknown context in an expression, and a script shellcheck flags (SC2086)."""
+    source = (WORKFLOWS / "e2e-kind.yml").read_text()
+    bad_expression = tmp_path / "expression.yml"
+    bad_expression.write_text(source.replace("${{ github.ref }}", "${{ githubb.ref }}"))
+    bad_script = tmp_path / "script.yml"
+    bad_script.write_text(source.replace('--name "$KIND_CLUSTER" --wait', "--name $KIND_CLUSTER --wait"))
+    assert "undefined variable \"githubb\"" in actionlint(bad_expression).stdout
+    assert "SC2086" in actionlint(bad_script).stdout
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -15,6 +15,8 @@ from e2e.stack import open_stack, random_secrets
 from offline.project_config import CliConfigError, merge
 from offline.runner import stack_file_config
 
+pytestmark = pytest.mark.harness  # the harness itself: deselected on a real cluster (e2e/target.py)
+
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_the_program_runs_until_it_needs_the_aws_plugin(cluster: Layout, stack: str) -> None:

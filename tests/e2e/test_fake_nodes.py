@@ -10,6 +10,8 @@ import pytest
 
 from e2e.kubeapi import ApiError, KubeApi, node_is_ready, wait_for
 
+pytestmark = pytest.mark.harness  # the harness itself: deselected on a real cluster (e2e/target.py)
+
 NAMESPACE = "e2e-fake-nodes"
 TOLERATE_INFERENCE = {"key": "dedicated", "operator": "Equal", "value": "proto-inference", "effect": "NoSchedule"}
 

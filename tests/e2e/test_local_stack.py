@@ -1,106 +1,34 @@
 """The local stack, through the real Pulumi engine, on a real Kubernetes 1.34 API server.
 
 In order: `pulumi up`; what the API server then holds; `preview --expect-no-changes`; a second
-`up` that changes nothing; `pulumi destroy`, and that nothing of the stack is left. The figures
-(seconds per step, resources) go to build/e2e/figures.json and the test output.
+`up` that changes nothing. The day-2 scenarios follow (MODULE_ORDER in conftest.py), and
+test_teardown.py destroys the stack. The figures (seconds per step, resources) go to
+build/e2e/figures.json and the test output.
 """
 
 from __future__ import annotations
 
 import base64
-import gzip
 import json
-import time
-from collections.abc import Iterator
-from typing import Any
+import subprocess
+import urllib.request
 
 import pytest
-from pulumi import automation as auto
 
-from e2e import chart_repo
-from e2e.control_plane import CONTEXT_NAME, Layout
-from e2e.kubeapi import ApiError, KubeApi
-from e2e.stack import e2e_overrides, open_stack, random_secrets
-
-STACK = "local"
-DESTROY_LIMIT_S = 600
-WORKLOAD_NAMESPACES = ("argo", "argo-rollouts", "django", "postgres", "monitoring")
-MONITORING = "/apis/monitoring.coreos.com/v1"
-FIGURES: dict[str, Any] = {}
+from e2e.helm_records import helm_releases
+from e2e.kubeapi import ApiError, KubeApi, items, wait_for
+from e2e.local_stack import MONITORING, WORKLOAD_NAMESPACES, LocalStack
+from e2e.paths import bin_dir
+from e2e.procs import free_loopback_port
 
 
-class Deployment:
-    """The stack under test and what its steps returned."""
-
-    def __init__(self, stack: auto.Stack, secret_values: dict[str, str]):
-        self.stack = stack
-        self.secret_values = secret_values
-        self.up: auto.UpResult | None = None
-        self.destroyed = False
+def test_up_succeeds(local_stack: LocalStack) -> None:
+    result = local_stack.up("up")
+    local_stack.figures["resources_created"] = result.summary.resource_changes.get("create", 0)
+    assert local_stack.figures["resources_created"] > 20
 
 
-def timed(name: str, step):
-    started = time.monotonic()
-    try:
-        return step()
-    finally:
-        FIGURES[f"{name}_seconds"] = round(time.monotonic() - started, 1)
-
-
-# The harness cluster's storage, as kind's local-path provisioner would give: one volume for the
-# local PostgreSQL's claim (kwok runs no container, so the path is never used).
-VOLUME = {
-    "apiVersion": "v1",
-    "kind": "PersistentVolume",
-    "metadata": {"name": "e2e-volume-0", "labels": {"e2e": "harness"}},
-    "spec": {
-        "capacity": {"storage": "5Gi"},
-        "accessModes": ["ReadWriteOnce"],
-        "persistentVolumeReclaimPolicy": "Retain",
-        "hostPath": {"path": "/var/lib/e2e-volume-0"},
-    },
-}
-
-
-@pytest.fixture(scope="module")
-def deployment(cluster: Layout, api: KubeApi) -> Iterator[Deployment]:
-    if api.exists("/api/v1/persistentvolumes/e2e-volume-0"):
-        api.delete("/api/v1/persistentvolumes/e2e-volume-0")
-    api.create("/api/v1/persistentvolumes", VOLUME)
-    repo, url = chart_repo.start(cluster.state)
-    secret_values = random_secrets()
-    stack = open_stack(
-        cluster.state,
-        STACK,
-        e2e_overrides(CONTEXT_NAME, url),
-        secret_values=secret_values,
-        extra_env={"KUBECONFIG": str(cluster.admin_kubeconfig)},
-    )
-    deployed = Deployment(stack, secret_values)
-    try:
-        yield deployed
-    finally:
-        if deployed.up is not None and not deployed.destroyed:
-            stack.destroy(on_output=print)  # a failed check must not leave the stack up
-        repo.stop()
-        api.delete("/api/v1/persistentvolumes/e2e-volume-0")
-        figures = cluster.state / "figures.json"
-        figures.write_text(json.dumps(FIGURES, indent=2) + "\n")
-        print(f"e2e figures ({figures}): {json.dumps(FIGURES)}")
-
-
-def items(api: KubeApi, path: str) -> list[dict[str, Any]]:
-    return api.get(path)["items"]
-
-
-def test_up_succeeds(deployment: Deployment) -> None:
-    deployment.up = timed("up", lambda: deployment.stack.up(on_output=print))
-    assert deployment.up.summary.result == "succeeded"
-    FIGURES["resources_created"] = deployment.up.summary.resource_changes.get("create", 0)
-    assert FIGURES["resources_created"] > 20
-
-
-def test_the_platform_namespaces_enforce_restricted_pod_security(deployment: Deployment, api: KubeApi) -> None:
+def test_the_platform_namespaces_enforce_restricted_pod_security(local_stack: LocalStack, api: KubeApi) -> None:
     """The labels are on the namespaces, and the API server refuses a pod that breaks the level there."""
     for name in WORKLOAD_NAMESPACES:
         labels = api.get(f"/api/v1/namespaces/{name}")["metadata"]["labels"]
@@ -120,7 +48,7 @@ def test_the_platform_namespaces_enforce_restricted_pod_security(deployment: Dep
     assert refused.value.code == 403 and 'violates PodSecurity "restricted:v1.34"' in str(refused.value)
 
 
-def test_every_pod_the_stack_made_was_admitted(deployment: Deployment, api: KubeApi) -> None:
+def test_every_pod_the_stack_made_was_admitted(local_stack: LocalStack, api: KubeApi) -> None:
     """Every workload's pods exist (admitted under restricted), the migration hook's among them."""
     pods = {name: items(api, f"/api/v1/namespaces/{name}/pods") for name in WORKLOAD_NAMESPACES}
     assert all(pods.values()), {name: len(found) for name, found in pods.items()}
@@ -129,7 +57,8 @@ def test_every_pod_the_stack_made_was_admitted(deployment: Deployment, api: Kube
     assert refused == []
 
 
-def test_argo_runs_only_on_proto_inference_ng_with_the_toleration(deployment: Deployment, api: KubeApi) -> None:
+@pytest.mark.harness  # a kind cluster has no PROTO-INFERENCE-NG: Argo is not pinned there
+def test_argo_runs_only_on_proto_inference_ng_with_the_toleration(local_stack: LocalStack, api: KubeApi) -> None:
     pods = items(api, "/api/v1/namespaces/argo/pods")
     assert len(pods) >= 2  # the workflow controller and the server
     for pod in pods:
@@ -141,7 +70,7 @@ def test_argo_runs_only_on_proto_inference_ng_with_the_toleration(deployment: De
         ]
 
 
-def test_django_is_available_and_loads_its_configmap_and_secret(deployment: Deployment, api: KubeApi) -> None:
+def test_django_is_available_and_loads_its_configmap_and_secret(local_stack: LocalStack, api: KubeApi) -> None:
     status = api.get("/apis/apps/v1/namespaces/django/deployments/django")["status"]
     assert status.get("availableReplicas", 0) >= 1
     pods = items(api, "/api/v1/namespaces/django/pods?labelSelector=app.kubernetes.io%2Fcomponent%3Dweb")
@@ -153,12 +82,49 @@ def test_django_is_available_and_loads_its_configmap_and_secret(deployment: Depl
     secret = api.get("/api/v1/namespaces/django/secrets/django-app")
     decoded = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
     assert decoded == {
-        "SECRET_KEY": deployment.secret_values["djangoSecretKey"],
-        "DATABASE_URL": deployment.secret_values["djangoDatabaseUrl"],
+        "SECRET_KEY": local_stack.secret_values["djangoSecretKey"],
+        "DATABASE_URL": local_stack.secret_values["djangoDatabaseUrl"],
     }
 
 
-def test_the_migration_hook_job_ran(deployment: Deployment, api: KubeApi) -> None:
+@pytest.mark.containers  # a real pod behind the Service (kwok's fake pods serve nothing)
+def test_healthz_answers_through_port_forward(local_stack: LocalStack) -> None:
+    target = local_stack.target
+    port = free_loopback_port()
+    forward = subprocess.Popen(
+        [
+            str(bin_dir() / "kubectl"),
+            "--kubeconfig",
+            str(target.kubeconfig),
+            "--context",
+            target.context,
+            "-n",
+            "django",
+            "port-forward",
+            "svc/django",
+            f"{port}:80",
+            "--address",
+            "127.0.0.1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+
+        def answers() -> bool:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                    return response.status == 200
+            except OSError:
+                return False
+
+        wait_for("/healthz through kubectl port-forward", answers, 60, interval=1)
+    finally:
+        forward.terminate()
+        forward.wait(timeout=10)
+
+
+def test_the_migration_hook_job_ran(local_stack: LocalStack, api: KubeApi) -> None:
     job = api.get("/apis/batch/v1/namespaces/django/jobs/django-migrate")
     assert job["status"].get("succeeded") == 1
     assert job["spec"]["template"]["spec"]["containers"][0]["command"] == [
@@ -169,13 +135,13 @@ def test_the_migration_hook_job_ran(deployment: Deployment, api: KubeApi) -> Non
     ]
 
 
-def test_the_in_cluster_postgresql_is_ready(deployment: Deployment, api: KubeApi) -> None:
+def test_the_in_cluster_postgresql_is_ready(local_stack: LocalStack, api: KubeApi) -> None:
     statefulset = api.get("/apis/apps/v1/namespaces/postgres/statefulsets/postgres")
     assert statefulset["status"].get("readyReplicas") == 1
 
 
-def test_the_api_server_accepted_the_workflow_templates(deployment: Deployment, api: KubeApi) -> None:
-    expected = set(deployment.up.outputs["argoWorkflowTemplates"].value)
+def test_the_api_server_accepted_the_workflow_templates(local_stack: LocalStack, api: KubeApi) -> None:
+    expected = set(local_stack.up_result.outputs["argoWorkflowTemplates"].value)
     found = {
         t["metadata"]["name"]
         for namespace in ("argo", "django")
@@ -186,19 +152,10 @@ def test_the_api_server_accepted_the_workflow_templates(deployment: Deployment, 
     assert run_code["spec"]["nodeSelector"] == {"node-group": "PROTO-INFERENCE-NG"}
 
 
-def _helm_releases(api: KubeApi) -> list[dict[str, Any]]:
-    """Every Helm release record in the cluster, decoded (base64, base64, gzip, JSON)."""
-    found = []
-    for secret in items(api, "/api/v1/secrets?labelSelector=owner%3Dhelm"):
-        payload = base64.b64decode(base64.b64decode(secret["data"]["release"]))
-        found.append(json.loads(gzip.decompress(payload)))
-    return found
-
-
-def test_no_secret_value_in_any_configmap_or_helm_release(deployment: Deployment, api: KubeApi) -> None:
-    password = deployment.secret_values["djangoDatabaseUrl"].split(":")[2].split("@")[0]
-    needles = [*deployment.secret_values.values(), password]
-    releases = _helm_releases(api)
+def test_no_secret_value_in_any_configmap_or_helm_release(local_stack: LocalStack, api: KubeApi) -> None:
+    password = local_stack.secret_values["djangoDatabaseUrl"].split(":")[2].split("@")[0]
+    needles = [*local_stack.secret_values.values(), password]
+    releases = helm_releases(api)
     assert {r["name"] for r in releases} >= {"django", "argo-workflows", "metrics-server"}
     for release in releases:
         text = json.dumps(release)
@@ -208,7 +165,7 @@ def test_no_secret_value_in_any_configmap_or_helm_release(deployment: Deployment
         assert not [n for n in needles if n in text], config_map["metadata"]["name"]
 
 
-def test_the_monitoring_crds_are_established(deployment: Deployment, api: KubeApi) -> None:
+def test_the_monitoring_crds_are_established(local_stack: LocalStack, api: KubeApi) -> None:
     crds = [
         c
         for c in items(api, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")
@@ -220,7 +177,7 @@ def test_the_monitoring_crds_are_established(deployment: Deployment, api: KubeAp
         assert conditions["Established"] == "True", crd["metadata"]["name"]
 
 
-def test_the_api_server_accepted_every_monitoring_object(deployment: Deployment, api: KubeApi) -> None:
+def test_the_api_server_accepted_every_monitoring_object(local_stack: LocalStack, api: KubeApi) -> None:
     """The API server validated each against its CRD: the platform's rules, the charts' ServiceMonitors."""
     rules = {r["metadata"]["name"] for r in items(api, f"{MONITORING}/namespaces/monitoring/prometheusrules")}
     assert {"platform-django", "platform-argo"} <= rules and len(rules) > 20  # the chart's default rules too
@@ -238,14 +195,15 @@ def test_the_api_server_accepted_every_monitoring_object(deployment: Deployment,
     }
 
 
-def test_no_operator_webhook_on_the_local_profile(deployment: Deployment, api: KubeApi) -> None:
+def test_no_operator_webhook_on_the_local_profile(local_stack: LocalStack, api: KubeApi) -> None:
     """The local profile runs without the operator's webhook: the e2e API server could not reach it."""
     for kind in ("validatingwebhookconfigurations", "mutatingwebhookconfigurations"):
         names = [w["metadata"]["name"] for w in items(api, f"/apis/admissionregistration.k8s.io/v1/{kind}")]
         assert not [n for n in names if "kube-prometheus-stack" in n], names
 
 
-def test_node_exporter_runs_on_every_node_inference_included(deployment: Deployment, api: KubeApi) -> None:
+@pytest.mark.harness  # the harness's two fake nodes
+def test_node_exporter_runs_on_every_node_inference_included(local_stack: LocalStack, api: KubeApi) -> None:
     selector = "labelSelector=app.kubernetes.io%2Fname%3Dprometheus-node-exporter"
     pods = items(api, f"/api/v1/namespaces/kube-system/pods?{selector}")
     assert sorted(p["spec"]["nodeName"] for p in pods) == ["inference-0", "system-0"]
@@ -253,37 +211,10 @@ def test_node_exporter_runs_on_every_node_inference_included(deployment: Deploym
     assert grafana and all(p["spec"]["nodeName"] == "system-0" for p in grafana)
 
 
-def test_preview_shows_no_changes(deployment: Deployment) -> None:
-    preview = timed("preview_no_changes", lambda: deployment.stack.preview(expect_no_changes=True, on_output=print))
-    assert set(preview.change_summary) == {"same"}
+def test_preview_shows_no_changes(local_stack: LocalStack) -> None:
+    local_stack.preview_is_clean("preview_no_changes")
 
 
-def test_a_second_up_changes_nothing(deployment: Deployment) -> None:
-    again = timed("second_up", lambda: deployment.stack.up(expect_no_changes=True, on_output=print))
+def test_a_second_up_changes_nothing(local_stack: LocalStack) -> None:
+    again = local_stack.timed("second_up", lambda: local_stack.stack.up(expect_no_changes=True, on_output=print))
     assert set(again.summary.resource_changes) == {"same"}
-
-
-def test_destroy_leaves_nothing_of_the_stack(deployment: Deployment, api: KubeApi) -> None:
-    destroyed = timed("destroy", lambda: deployment.stack.destroy(on_output=print))
-    deployment.destroyed = True
-    assert destroyed.summary.result == "succeeded"
-    assert FIGURES["destroy_seconds"] < DESTROY_LIMIT_S
-    for namespace in WORKLOAD_NAMESPACES:
-        assert not api.exists(f"/api/v1/namespaces/{namespace}"), namespace
-    assert _helm_releases(api) == []
-    helm_made = "labelSelector=app.kubernetes.io%2Fmanaged-by%3DHelm"
-    for kind in ("clusterroles", "clusterrolebindings"):
-        assert items(api, f"/apis/rbac.authorization.k8s.io/v1/{kind}?{helm_made}") == [], kind
-    assert not api.exists("/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io")
-    # Kept on purpose (deleting a CRD deletes every object of its kind): Argo's and the monitoring
-    # CRDs, and nothing else of the stack; no object of theirs is left.
-    kept = sorted(c["metadata"]["name"] for c in items(api, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"))
-    FIGURES["crds_kept"] = kept
-    assert kept and all(name.endswith((".argoproj.io", ".monitoring.coreos.com")) for name in kept)
-    assert len([name for name in kept if name.endswith(".monitoring.coreos.com")]) == 10
-    assert items(api, "/apis/argoproj.io/v1alpha1/workflowtemplates") == []
-    for kind in ("servicemonitors", "prometheusrules", "prometheuses"):
-        assert items(api, f"{MONITORING}/{kind}") == [], kind
-    selector = "labelSelector=app.kubernetes.io%2Fname%3Dprometheus-node-exporter"
-    assert items(api, f"/apis/apps/v1/namespaces/kube-system/daemonsets?{selector}") == []
-    deployment.stack.workspace.remove_stack(STACK)

@@ -16,6 +16,8 @@ from e2e.control_plane import Layout
 from e2e.kubeapi import ApiError, KubeApi, wait_for
 from e2e.procs import non_loopback_peers, tcp_peers
 
+pytestmark = pytest.mark.harness  # the harness itself: deselected on a real cluster (e2e/target.py)
+
 NAMESPACE = "e2e-netsafety"
 WEBHOOK_SERVICE = "admission-hook"
 OFF_BOX_URL = "https://10.255.255.1/validate"

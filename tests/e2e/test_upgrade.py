@@ -1,0 +1,100 @@
+"""Day 2, an upgrade: `pulumi up` with a new `django.imageTag` (the stack's RollingUpdate).
+
+Helm runs the pre-upgrade migration Job in the new image and waits for it before it touches the
+Deployment; the Deployment controller then replaces the pods. While it does, a watch on the
+Deployment records every status it passes through: available replicas must never drop below what
+`maxUnavailable` and the PodDisruptionBudget promise.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from e2e.helm_records import helm_releases
+from e2e.kubeapi import KubeApi, items, wait_for
+from e2e.local_stack import LocalStack
+from e2e.recorder import WatchRecorder
+
+NEW_TAG = "0.1.1"
+DJANGO = "/apis/apps/v1/namespaces/django"
+WEB = "labelSelector=app.kubernetes.io%2Fcomponent%3Dweb"
+
+
+def _status(deployment: dict[str, Any]) -> dict[str, int]:
+    status = deployment.get("status", {})
+    return {key: status.get(key, 0) for key in ("replicas", "updatedReplicas", "availableReplicas", "readyReplicas")}
+
+
+def _absolute(value: int | str, replicas: int, round_up: bool) -> int:
+    """An int-or-percent of `replicas`, rounded as Kubernetes rounds that field."""
+    if isinstance(value, int):
+        return value
+    share = replicas * int(value.rstrip("%")) / 100
+    return math.ceil(share) if round_up else math.floor(share)
+
+
+def _image_of(replica_set: dict[str, Any]) -> str:
+    [container] = replica_set["spec"]["template"]["spec"]["containers"]
+    return str(container["image"])
+
+
+def _rolled_out(api: KubeApi) -> bool:
+    deployment = api.get(f"{DJANGO}/deployments/django")
+    status = _status(deployment)
+    replicas = deployment["spec"]["replicas"]
+    return (
+        deployment["status"].get("observedGeneration") == deployment["metadata"]["generation"]
+        and status["updatedReplicas"] == status["availableReplicas"] == status["replicas"] == replicas
+    )
+
+
+@pytest.fixture(scope="module")
+def upgrade(local_stack: LocalStack, api: KubeApi) -> dict[str, Any]:
+    """The upgrade, watched: what the Deployment passed through, and the pods' images before."""
+    before = {_image_of(rs) for rs in items(api, f"{DJANGO}/replicasets?{WEB}") if rs["spec"]["replicas"]}
+    watch = WatchRecorder(api, f"{DJANGO}/deployments?fieldSelector=metadata.name%3Ddjango", _status).start()
+    local_stack.configure({"django": {"imageTag": NEW_TAG}})
+    local_stack.up("upgrade_up")
+    wait_for("the Deployment to finish rolling out", lambda: _rolled_out(api), 120)
+    local_stack.figures["upgrade_watch_events"] = len(watch.values())
+    return {"before": before, "statuses": watch.values()}
+
+
+def test_the_pods_run_the_new_image(upgrade: dict[str, Any], api: KubeApi) -> None:
+    assert upgrade["before"] == {"eks-platform-django:0.1.0"}
+    pods = items(api, f"/api/v1/namespaces/django/pods?{WEB}")
+    assert pods and {pod["spec"]["containers"][0]["image"] for pod in pods} == {f"eks-platform-django:{NEW_TAG}"}
+
+
+def test_the_migration_ran_in_the_new_image_before_the_new_pods(upgrade: dict[str, Any], api: KubeApi) -> None:
+    job = api.get("/apis/batch/v1/namespaces/django/jobs/django-migrate")
+    assert job["spec"]["template"]["spec"]["containers"][0]["image"] == f"eks-platform-django:{NEW_TAG}"
+    assert job["status"].get("succeeded") == 1
+    [new_set] = [rs for rs in items(api, f"{DJANGO}/replicasets?{WEB}") if _image_of(rs).endswith(f":{NEW_TAG}")]
+    # RFC 3339 UTC timestamps of one clock (the API server's) compare as strings.
+    assert job["status"]["completionTime"] <= new_set["metadata"]["creationTimestamp"]
+
+
+def test_the_helm_release_is_at_revision_2(upgrade: dict[str, Any], api: KubeApi) -> None:
+    records = helm_releases(api, "django")
+    assert [(r["version"], r["info"]["status"]) for r in records] == [(1, "superseded"), (2, "deployed")]
+    assert records[-1]["config"]["image"]["tag"] == NEW_TAG
+
+
+def test_availability_never_dropped_below_the_promise(upgrade: dict[str, Any], api: KubeApi) -> None:
+    deployment = api.get(f"{DJANGO}/deployments/django")
+    replicas = deployment["spec"]["replicas"]
+    rolling = deployment["spec"]["strategy"]["rollingUpdate"]
+    budget = api.get("/apis/policy/v1/namespaces/django/poddisruptionbudgets/django")["spec"]
+    promised = max(
+        replicas - _absolute(rolling["maxUnavailable"], replicas, round_up=False),
+        replicas - _absolute(budget.get("maxUnavailable", 0), replicas, round_up=True),
+        1,  # the chart's rolling update keeps full capacity (maxUnavailable 0)
+    )
+    statuses = upgrade["statuses"]
+    # The watch saw the rollout happen: a surge pod beside the old one, then the new one alone.
+    assert any(s["replicas"] > replicas for s in statuses), statuses
+    assert min(s["availableReplicas"] for s in statuses) >= promised, statuses
