@@ -135,9 +135,15 @@ def _create_nodes(api: KubeApi) -> None:
                 raise
 
 
+def _schedulable(node: dict[str, Any]) -> bool:
+    """Ready, and the node lifecycle controller has lifted its not-ready taint (it follows Ready)."""
+    taints = node["spec"].get("taints", [])
+    return node_is_ready(node) and not any(t["key"] == "node.kubernetes.io/not-ready" for t in taints)
+
+
 def _nodes_ready(api: KubeApi) -> bool:
     nodes = {n["metadata"]["name"]: n for n in api.get("/api/v1/nodes")["items"]}
-    return all(node.name in nodes and node_is_ready(nodes[node.name]) for node in FAKE_NODES)
+    return all(node.name in nodes and _schedulable(nodes[node.name]) for node in FAKE_NODES)
 
 
 def _default_service_account_exists(api: KubeApi) -> bool:
@@ -156,7 +162,7 @@ def _alive_and(layout: cp.Layout, check: Callable[[], bool]) -> Callable[[], boo
 
 def _wait_ready(layout: cp.Layout, api: KubeApi) -> None:
     _create_nodes(api)
-    wait_for("nodes Ready", _alive_and(layout, lambda: _nodes_ready(api)), START_TIMEOUT_S)
+    wait_for("nodes Ready and schedulable", _alive_and(layout, lambda: _nodes_ready(api)), START_TIMEOUT_S)
     default_sa = _alive_and(layout, lambda: _default_service_account_exists(api))
     wait_for("default ServiceAccount", default_sa, START_TIMEOUT_S)
 
