@@ -3,10 +3,14 @@ nodes, readiness waits. Tests that need more use the same class."""
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
+import socket
 import ssl
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -75,14 +79,21 @@ class KubeApi:
         except json.JSONDecodeError:
             return raw
 
-    def watch(self, path: str, timeout_seconds: int) -> Iterator[dict[str, Any]]:
-        """The events of a watch on `path` (a list path, with its query), until the server ends it."""
+    def open_watch(self, path: str, timeout_seconds: int) -> Watch:
+        """A watch on `path` (a list path, with its query); read its events, close it when done (an open
+        watch holds the API server's shutdown back by 15 s)."""
         separator = "&" if "?" in path else "?"
-        url = f"{self.server}{path}{separator}watch=1&timeoutSeconds={timeout_seconds}"
-        with urllib.request.urlopen(url, context=self._context(), timeout=timeout_seconds + 30) as resp:
-            for line in resp:
-                if line.strip():
-                    yield json.loads(line)
+        url = urllib.parse.urlsplit(self.server)
+        connection = http.client.HTTPSConnection(
+            url.hostname or "127.0.0.1", url.port, context=self._context(), timeout=timeout_seconds + 30
+        )
+        connection.request("GET", f"{path}{separator}watch=1&timeoutSeconds={timeout_seconds}")
+        response = connection.getresponse()
+        if response.status != 200:
+            body = response.read().decode()
+            connection.close()
+            raise ApiError(response.status, {"message": body})
+        return Watch(connection, response)
 
     def get(self, path: str) -> Any:
         return self.request("GET", path)
@@ -124,6 +135,29 @@ def node_is_ready(node: dict[str, Any]) -> bool:
     """The node's Ready condition is True."""
     conditions = node.get("status", {}).get("conditions", [])
     return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+
+
+@dataclass
+class Watch:
+    """An open watch: its events, until the server ends it or close() is called (from any thread)."""
+
+    connection: http.client.HTTPSConnection
+    response: http.client.HTTPResponse
+
+    def events(self) -> Iterator[dict[str, Any]]:
+        try:
+            for line in self.response:
+                if line.strip():
+                    yield json.loads(line)
+        except (OSError, ValueError):  # closed under the reader
+            return
+
+    def close(self) -> None:
+        # Shutting the socket down ends a read blocked in another thread (closing the response
+        # would wait for that reader's lock).
+        if self.connection.sock is not None:
+            with contextlib.suppress(OSError):
+                self.connection.sock.shutdown(socket.SHUT_RDWR)
 
 
 def items(api: KubeApi, path: str) -> list[dict[str, Any]]:

@@ -29,18 +29,25 @@ class WatchRecorder:
         listed = self.api.get(self.path)
         for obj in listed["items"]:
             self.records.append((time.monotonic(), self.extract(obj)))
-        self._version = listed["metadata"]["resourceVersion"]
+        separator = "&" if "?" in self.path else "?"
+        version = listed["metadata"]["resourceVersion"]
+        self._watch = self.api.open_watch(f"{self.path}{separator}resourceVersion={version}", self.timeout_seconds)
         self._thread.start()
         return self
 
     def _run(self) -> None:
-        separator = "&" if "?" in self.path else "?"
         try:
-            for event in self.api.watch(f"{self.path}{separator}resourceVersion={self._version}", self.timeout_seconds):
+            for event in self._watch.events():
                 if event["type"] in ("ADDED", "MODIFIED"):
                     self.records.append((time.monotonic(), self.extract(event["object"])))
         except BaseException as err:  # reported by values(), in the test's thread
             self.error = err
+
+    def stop(self) -> None:
+        """Close the watch (an open one would hold the API server's shutdown back)."""
+        self._watch.close()
+        self._thread.join(timeout=5)
+        self._watch.connection.close()
 
     def values(self) -> list[Any]:
         """Everything recorded so far, in order; raises what stopped the watch early, if anything did."""

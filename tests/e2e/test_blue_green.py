@@ -91,10 +91,11 @@ def test_a_failing_smoke_test_aborts_the_promotion(blue_green: dict[str, Any], a
     assert [r["status"]["phase"] for r in runs] == ["Failed"]
 
 
-def test_up_back_to_the_good_tag_is_healthy_and_shows_no_drift(blue_green: dict[str, Any], api: KubeApi) -> None:
+def test_up_back_to_the_good_tag_is_healthy(blue_green: dict[str, Any], api: KubeApi) -> None:
+    """(The drift check after the controller's edits is test_canary's: Argo rewrites the Services'
+    selectors under both strategies, and one preview shows whether the stack sees it.)"""
     stack = blue_green["stack"]
     stack.configure({"django": {"imageTag": NEXT}})
     stack.up("blue_green_back_up")
     status = rollouts.wait_status(api, "django", "django", "Healthy", _healthy)
     assert status.get("abort") is not True and _selector(api, ACTIVE) == status["stableRS"]
-    stack.preview_is_clean("blue_green_preview_no_changes")

@@ -59,6 +59,7 @@ def upgrade(local_stack: LocalStack, api: KubeApi) -> dict[str, Any]:
     local_stack.configure({"django": {"imageTag": NEW_TAG}})
     local_stack.up("upgrade_up")
     wait_for("the Deployment to finish rolling out", lambda: _rolled_out(api), 120)
+    watch.stop()
     local_stack.figures["upgrade_watch_events"] = len(watch.values())
     return {"before": before, "statuses": watch.values()}
 
