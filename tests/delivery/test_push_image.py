@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "push_image.sh"
 REPOSITORY = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-dev/django"
 STUBS = {
-    "docker": 'echo "docker $*" >> "$STUB_LOG"',
+    # Reads the password from stdin as the real one does: a stub that did not could exit before
+    # `aws ecr get-login-password` wrote, which then died of SIGPIPE (exit 141 under pipefail).
+    "docker": 'echo "docker $*" >> "$STUB_LOG"\ncase "$*" in *--password-stdin*) cat > /dev/null;; esac',
     "pulumi": 'echo "pulumi $*" >> "$STUB_LOG"\ncase "$*" in *djangoImageRepository*) echo "$REPO";; *region*) echo ap-northeast-2;; esac',
     "aws": 'echo "aws $*" >> "$STUB_LOG"\ncase "$*" in *describe-images*) exit "$IMAGE_MISSING";; *get-login-password*) echo token;; esac',
 }
