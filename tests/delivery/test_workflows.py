@@ -184,6 +184,9 @@ def test_the_test_job_has_the_go_that_builds_promtool() -> None:
     assert go["with"]["go-version-file"] == "e2e/go/promtool/go.mod"
     assert (ROOT / go["with"]["go-version-file"]).exists()
     assert uses.index(go["uses"]) < next(i for i, step in enumerate(steps) if step.get("run") == "make test")
+    # The cached store is keyed by every wrapper module make setup builds (promtool and actionlint).
+    cache = next(step for step in steps if step.get("uses", "").startswith("actions/cache@"))
+    assert "e2e/go/promtool/" in cache["with"]["key"] and "e2e/go/actionlint/" in cache["with"]["key"]
 
 
 def test_pulumi_cli_is_the_one_version_of_tools_lock() -> None:
