@@ -120,12 +120,13 @@ if addons.metrics_server.enabled:
     )
 
 # ---- Read-only access for preview roles (Helm release Secrets in every release namespace) ----
+workloads = [c for c in (django, argo, rollouts, monitoring) if c]
 if ctx.owns_aws and settings.viewer_role_arns:
     ViewerAccess(
         f"{stack}-viewers",
         ctx,
-        release_namespaces=["kube-system", *(c.namespace_name for c in (django, argo, rollouts, monitoring) if c)],
-        after=[c.namespace_resource for c in (django, argo, rollouts, monitoring) if c],
+        release_namespaces=["kube-system", *(c.namespace_name for c in workloads)],
+        after=[c.namespace_resource for c in workloads],
     )
 
 export_outputs(

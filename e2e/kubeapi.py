@@ -131,6 +131,24 @@ def wait_for(what: str, check: Callable[[], bool], timeout: float, interval: flo
     raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
+def wait_for_object(
+    api: KubeApi, path: str, what: str, check: Callable[[dict[str, Any]], bool], timeout: float, interval: float = 0.5
+) -> dict[str, Any]:
+    """Poll the object at `path` until check(object) holds; returns it. A timeout names the last state seen."""
+    seen: dict[str, Any] = {}
+
+    def probe() -> bool:
+        seen.clear()
+        seen.update(api.get(path))
+        return check(seen)
+
+    try:
+        wait_for(what, probe, timeout, interval)
+    except TimeoutError as err:
+        raise TimeoutError(f"{err}; last status: {seen.get('status')}") from None
+    return seen
+
+
 def node_is_ready(node: dict[str, Any]) -> bool:
     """The node's Ready condition is True."""
     conditions = node.get("status", {}).get("conditions", [])

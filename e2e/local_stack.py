@@ -68,11 +68,6 @@ class LocalStack:
         document["config"] = merged(document["config"], prefixed)
         self.stack_file.write_text(yaml.safe_dump(document, sort_keys=False))
 
-    def django(self) -> dict[str, Any]:
-        """The stack's `django` settings as the stack file holds them now."""
-        document = yaml.safe_load(self.stack_file.read_text())
-        return dict(document["config"].get(f"{NAMESPACE}:django", {}))
-
     def timed(self, name: str, step: Callable[[], T]) -> T:
         started = time.monotonic()
         try:

@@ -134,28 +134,23 @@ def _decode_address(hex_addr: str) -> str:
     return str(ipaddress.ip_address(words))
 
 
+def _tcp_rows(pid: int) -> list[list[str]]:
+    """The rows of /proc/<pid>/net/tcp and tcp6: every TCP socket of the process's network namespace."""
+    rows = []
+    for table in ("tcp", "tcp6"):
+        rows += [line.split() for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]]
+    return rows
+
+
 def tcp_peers(pid: int) -> list[tuple[str, str]]:
     """(local address, remote address) of every TCP socket the process holds, from /proc."""
     inodes = _socket_inodes(pid)
-    peers = []
-    for table in ("tcp", "tcp6"):
-        lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
-        for line in lines:
-            fields = line.split()
-            if fields[9] in inodes:
-                peers.append((_decode_address(fields[1]), _decode_address(fields[2])))
-    return peers
+    return [(_decode_address(f[1]), _decode_address(f[2])) for f in _tcp_rows(pid) if f[9] in inodes]
 
 
 def listening_ports(pid: int) -> set[int]:
-    """TCP ports in LISTEN state in the process's network namespace (/proc/<pid>/net/tcp*)."""
-    ports = set()
-    for table in ("tcp", "tcp6"):
-        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[3] == "0A":  # TCP_LISTEN
-                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
-    return ports
+    """TCP ports in LISTEN state (0A) in the process's network namespace."""
+    return {int(f[1].rsplit(":", 1)[1], 16) for f in _tcp_rows(pid) if f[3] == "0A"}
 
 
 def non_loopback_peers(pid: int) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from typing import Any
 
-from e2e.kubeapi import KubeApi, items, wait_for
+from e2e.kubeapi import KubeApi, items, wait_for_object
 from e2e.paths import bin_dir
 from e2e.target import Target
 
@@ -23,19 +23,23 @@ def status(api: KubeApi, namespace: str, name: str) -> dict[str, Any]:
 
 def wait_status(api: KubeApi, namespace: str, name: str, what: str, check, timeout: float = 120) -> dict[str, Any]:
     """Wait until check(status) holds (status of the current generation only); returns that status."""
-    seen: dict[str, Any] = {}
 
-    def probe() -> bool:
-        current = rollout(api, namespace, name)
-        seen.clear()
-        seen.update(current.get("status", {}))
-        return bool(seen.get("observedGeneration") == str(current["metadata"]["generation"]) and check(seen))
+    def current(obj: dict[str, Any]) -> bool:
+        status = obj.get("status", {})
+        return bool(status.get("observedGeneration") == str(obj["metadata"]["generation"]) and check(status))
 
-    try:
-        wait_for(f"Rollout {namespace}/{name}: {what}", probe, timeout, interval=0.5)
-    except TimeoutError as err:
-        raise TimeoutError(f"{err}; last status: {seen}") from None
-    return seen
+    path = f"{ARGO}/{namespace}/rollouts/{name}"
+    return dict(wait_for_object(api, path, f"Rollout {namespace}/{name}: {what}", current, timeout)["status"])
+
+
+def healthy(status: dict[str, Any]) -> bool:
+    """Healthy, on the revision it was asked for (stable is current)."""
+    return status.get("phase") == "Healthy" and status.get("stableRS") == status.get("currentPodHash")
+
+
+def aborted(status: dict[str, Any]) -> bool:
+    """Aborted (by a command or a failed analysis): Degraded, back on the stable version."""
+    return status.get("abort") is True and status.get("phase") == "Degraded"
 
 
 def replica_sets(api: KubeApi, namespace: str, name: str) -> dict[str, dict[str, Any]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from e2e.kubeapi import KubeApi, items, wait_for
+from e2e.kubeapi import KubeApi, items, wait_for_object
 
 ARGO = "/apis/argoproj.io/v1alpha1/namespaces"
 TEMPLATE_LABEL = "workflows.argoproj.io/workflow-template"
@@ -31,17 +31,12 @@ def submit_from_template(api: KubeApi, namespace: str, template: str, parameters
 
 def wait_done(api: KubeApi, namespace: str, name: str, timeout: float = 120) -> dict[str, Any]:
     """The Workflow once its phase is final."""
-    found: dict[str, Any] = {}
 
-    def done() -> bool:
-        found.update(api.get(f"{ARGO}/{namespace}/workflows/{name}"))
-        return found.get("status", {}).get("phase") in DONE
+    def done(workflow: dict[str, Any]) -> bool:
+        return workflow.get("status", {}).get("phase") in DONE
 
-    try:
-        wait_for(f"Workflow {namespace}/{name} to finish", done, timeout, interval=0.5)
-    except TimeoutError as err:
-        raise TimeoutError(f"{err}; last status: {found.get('status')}") from None
-    return found
+    path = f"{ARGO}/{namespace}/workflows/{name}"
+    return wait_for_object(api, path, f"Workflow {namespace}/{name} to finish", done, timeout)
 
 
 def pods_of(api: KubeApi, namespace: str, name: str) -> list[dict[str, Any]]:

@@ -137,7 +137,7 @@ def test_actionlint_does_reject_broken_expressions_and_scripts(tmp_path: Path) -
     bad_expression.write_text(source.replace("${{ github.ref }}", "${{ githubb.ref }}"))
     bad_script = tmp_path / "script.yml"
     bad_script.write_text(source.replace('--name "$KIND_CLUSTER" --wait', "--name $KIND_CLUSTER --wait"))
-    assert "undefined variable \"githubb\"" in actionlint(bad_expression).stdout
+    assert 'undefined variable "githubb"' in actionlint(bad_expression).stdout
     assert "SC2086" in actionlint(bad_script).stdout
 
 

@@ -27,10 +27,6 @@ def _selector(api: KubeApi, service: str) -> str:
     return str(api.get(f"/api/v1/namespaces/django/services/{service}")["spec"]["selector"].get(HASH))
 
 
-def _healthy(status: dict[str, Any]) -> bool:
-    return status.get("phase") == "Healthy" and status.get("stableRS") == status.get("currentPodHash")
-
-
 def _awaiting_promotion(status: dict[str, Any]) -> bool:
     return status.get("phase") == "Paused" and bool(status.get("pauseConditions"))
 
@@ -72,8 +68,8 @@ def test_promote_switches_the_active_service(blue_green: dict[str, Any], api: Ku
     new, stack = blue_green["new"], blue_green["stack"]
     rollouts.kubectl_argo_rollouts(stack.target, "-n", "django", "promote", "django")
     status = stack.timed(
-        "blue_green_promote_to_healthy",
-        lambda: rollouts.wait_status(api, "django", "django", "promoted", _healthy),
+        "blue_green_promote_torollouts.healthy",
+        lambda: rollouts.wait_status(api, "django", "django", "promoted", rollouts.healthy),
     )
     assert status["stableRS"] == new and _selector(api, ACTIVE) == new
 
@@ -83,9 +79,7 @@ def test_a_failing_smoke_test_aborts_the_promotion(blue_green: dict[str, Any], a
     stable, stack = rollouts.status(api, "django", "django")["stableRS"], blue_green["stack"]
     stack.configure({"django": {"imageTag": BROKEN}})
     stack.up("blue_green_broken_up")
-    status = rollouts.wait_status(
-        api, "django", "django", "aborted", lambda s: s.get("abort") is True and s.get("phase") == "Degraded"
-    )
+    status = rollouts.wait_status(api, "django", "django", "aborted", rollouts.aborted)
     assert status["stableRS"] == stable and _selector(api, ACTIVE) == stable
     runs = rollouts.analysis_runs(api, "django", status["currentPodHash"])
     assert [r["status"]["phase"] for r in runs] == ["Failed"]
@@ -97,5 +91,5 @@ def test_up_back_to_the_good_tag_is_healthy(blue_green: dict[str, Any], api: Kub
     stack = blue_green["stack"]
     stack.configure({"django": {"imageTag": NEXT}})
     stack.up("blue_green_back_up")
-    status = rollouts.wait_status(api, "django", "django", "Healthy", _healthy)
+    status = rollouts.wait_status(api, "django", "django", "Healthy", rollouts.healthy)
     assert status.get("abort") is not True and _selector(api, ACTIVE) == status["stableRS"]

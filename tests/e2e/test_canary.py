@@ -33,16 +33,12 @@ def _paused(status: dict[str, Any]) -> bool:
     return bool(status.get("pauseConditions")) and status.get("currentStepIndex") == 1
 
 
-def _healthy(status: dict[str, Any]) -> bool:
-    return status.get("phase") == "Healthy" and status.get("stableRS") == status.get("currentPodHash")
-
-
 @pytest.fixture(scope="module")
 def canary(local_stack: LocalStack, api: KubeApi, argo_controllers: None) -> LocalStack:
     """The stack on Canary, at the good tag: the Deployment became a Rollout, all on the first revision."""
     local_stack.configure({"django": {"strategy": {"type": "Canary", "canarySteps": STEPS, **FAST_ANALYSIS}}})
     local_stack.up("canary_switch_up")
-    rollouts.wait_status(api, "django", "django", "Healthy", _healthy)
+    rollouts.wait_status(api, "django", "django", "Healthy", rollouts.healthy)
     assert not api.exists("/apis/apps/v1/namespaces/django/deployments/django")
     return local_stack
 
@@ -63,8 +59,8 @@ def test_promote_makes_the_new_replica_set_stable(canary: LocalStack, api: KubeA
     paused = rollouts.status(api, "django", "django")
     rollouts.kubectl_argo_rollouts(canary.target, "-n", "django", "promote", "django")
     status = canary.timed(
-        "canary_promote_to_healthy",
-        lambda: rollouts.wait_status(api, "django", "django", "Healthy on the new revision", _healthy),
+        "canary_promote_torollouts.healthy",
+        lambda: rollouts.wait_status(api, "django", "django", "Healthy on the new revision", rollouts.healthy),
     )
     assert status["stableRS"] == paused["currentPodHash"]
     assert rollouts.image_of(rollouts.replica_sets(api, "django", "django")[status["stableRS"]]) == _image(NEXT)
@@ -77,9 +73,7 @@ def test_abort_keeps_the_stable_version_and_reports_it(canary: LocalStack, api: 
     canary.up("canary_abort_up")
     paused = rollouts.wait_status(api, "django", "django", "paused at step 1", _paused)
     rollouts.kubectl_argo_rollouts(canary.target, "-n", "django", "abort", "django")
-    status = rollouts.wait_status(
-        api, "django", "django", "aborted", lambda s: s.get("abort") is True and s.get("phase") == "Degraded"
-    )
+    status = rollouts.wait_status(api, "django", "django", "aborted", rollouts.aborted)
     assert status["stableRS"] == paused["stableRS"] != paused["currentPodHash"]
     assert "RolloutAborted" in status["message"]
     sets = rollouts.replica_sets(api, "django", "django")
@@ -90,6 +84,6 @@ def test_abort_keeps_the_stable_version_and_reports_it(canary: LocalStack, api: 
 def test_up_back_to_the_good_tag_is_healthy_and_shows_no_drift(canary: LocalStack, api: KubeApi) -> None:
     canary.configure({"django": {"imageTag": NEXT}})
     canary.up("canary_back_up")
-    status = rollouts.wait_status(api, "django", "django", "Healthy", _healthy)
+    status = rollouts.wait_status(api, "django", "django", "Healthy", rollouts.healthy)
     assert status.get("abort") is not True
     canary.preview_is_clean("canary_preview_no_changes")

@@ -17,6 +17,7 @@ from e2e.helm_records import helm_releases
 from e2e.kubeapi import KubeApi, items, wait_for
 from e2e.local_stack import LocalStack
 from e2e.recorder import WatchRecorder
+from e2e.rollouts import image_of
 
 NEW_TAG = "0.1.1"
 DJANGO = "/apis/apps/v1/namespaces/django"
@@ -36,11 +37,6 @@ def _absolute(value: int | str, replicas: int, round_up: bool) -> int:
     return math.ceil(share) if round_up else math.floor(share)
 
 
-def _image_of(replica_set: dict[str, Any]) -> str:
-    [container] = replica_set["spec"]["template"]["spec"]["containers"]
-    return str(container["image"])
-
-
 def _rolled_out(api: KubeApi) -> bool:
     deployment = api.get(f"{DJANGO}/deployments/django")
     status = _status(deployment)
@@ -54,7 +50,7 @@ def _rolled_out(api: KubeApi) -> bool:
 @pytest.fixture(scope="module")
 def upgrade(local_stack: LocalStack, api: KubeApi) -> dict[str, Any]:
     """The upgrade, watched: what the Deployment passed through, and the pods' images before."""
-    before = {_image_of(rs) for rs in items(api, f"{DJANGO}/replicasets?{WEB}") if rs["spec"]["replicas"]}
+    before = {image_of(rs) for rs in items(api, f"{DJANGO}/replicasets?{WEB}") if rs["spec"]["replicas"]}
     watch = WatchRecorder(api, f"{DJANGO}/deployments?fieldSelector=metadata.name%3Ddjango", _status).start()
     local_stack.configure({"django": {"imageTag": NEW_TAG}})
     local_stack.up("upgrade_up")
@@ -74,7 +70,7 @@ def test_the_migration_ran_in_the_new_image_before_the_new_pods(upgrade: dict[st
     job = api.get("/apis/batch/v1/namespaces/django/jobs/django-migrate")
     assert job["spec"]["template"]["spec"]["containers"][0]["image"] == f"eks-platform-django:{NEW_TAG}"
     assert job["status"].get("succeeded") == 1
-    [new_set] = [rs for rs in items(api, f"{DJANGO}/replicasets?{WEB}") if _image_of(rs).endswith(f":{NEW_TAG}")]
+    [new_set] = [rs for rs in items(api, f"{DJANGO}/replicasets?{WEB}") if image_of(rs).endswith(f":{NEW_TAG}")]
     # RFC 3339 UTC timestamps of one clock (the API server's) compare as strings.
     assert job["status"]["completionTime"] <= new_set["metadata"]["creationTimestamp"]
 
