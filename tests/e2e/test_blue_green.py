@@ -68,7 +68,7 @@ def test_promote_switches_the_active_service(blue_green: dict[str, Any], api: Ku
     new, stack = blue_green["new"], blue_green["stack"]
     rollouts.kubectl_argo_rollouts(stack.target, "-n", "django", "promote", "django")
     status = stack.timed(
-        "blue_green_promote_torollouts.healthy",
+        "blue_green_promote_to_healthy",
         lambda: rollouts.wait_status(api, "django", "django", "promoted", rollouts.healthy),
     )
     assert status["stableRS"] == new and _selector(api, ACTIVE) == new

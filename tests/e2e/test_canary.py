@@ -59,7 +59,7 @@ def test_promote_makes_the_new_replica_set_stable(canary: LocalStack, api: KubeA
     paused = rollouts.status(api, "django", "django")
     rollouts.kubectl_argo_rollouts(canary.target, "-n", "django", "promote", "django")
     status = canary.timed(
-        "canary_promote_torollouts.healthy",
+        "canary_promote_to_healthy",
         lambda: rollouts.wait_status(api, "django", "django", "Healthy on the new revision", rollouts.healthy),
     )
     assert status["stableRS"] == paused["currentPodHash"]
