@@ -21,7 +21,7 @@ export PATH := $(CURDIR)/tools/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 # Plugins are never downloaded here: mocks stand in for every provider.
 export PULUMI_SKIP_UPDATE_CHECK := true
 
-.PHONY: help setup charts promtool actionlint synth diff test lint monitoring-crds golden policy-check require-pulumi preview up destroy image bootstrap local-image e2e clean
+.PHONY: help setup charts promtool actionlint synth diff test lint monitoring-crds golden policy-check require-pulumi preview up destroy recover image bootstrap local-image e2e clean
 
 help: ## list the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -110,6 +110,9 @@ up: require-pulumi $(VENV)/.installed $(POLICY_VENV)/.installed ## pulumi up STA
 destroy: $(VENV)/.installed ## tear STACK down in order (refuses prod); DESTROY_FLAGS=--dry-run|--refresh
 	$(PY) scripts/destroy.py $(STACK) $(DESTROY_FLAGS)
 
+recover: require-pulumi $(VENV)/.installed $(HELM) ## after an interrupted up or destroy: free the lock, resolve what it left pending; RECOVER_FLAGS=--yes|--dry-run
+	$(PY) -m scripts.recover $(STACK) $(RECOVER_FLAGS)
+
 image: ## build app/, push it to STACK's ECR repository (tag: the last commit of app/) and set django.imageTag (needs docker, the AWS CLI)
 	bash scripts/push_image.sh $(STACK)
 
@@ -132,7 +135,7 @@ e2e: $(VENV)/.installed $(HELM) charts ## the real engine on a real API server, 
 	e2e/build.sh $(E2E_TOOLS)
 	@# A hard limit: an engine abort that leaves a thread of the inline program spinning once kept
 	@# pytest from exiting after every test had passed; a hang must fail, not eat CI's budget.
-	EKS_PLATFORM_E2E=1 timeout --kill-after=30 1800 $(PY) -m pytest tests/e2e -p no:cacheprovider
+	EKS_PLATFORM_E2E=1 timeout --kill-after=30 1800 $(PY) -m pytest tests/e2e -p no:cacheprovider --durations=15
 
 clean: ## remove build output and virtualenvs
 	rm -rf build $(VENV) $(CHECKOV_VENV) $(POLICY_VENV) tools/bin .pytest_cache

@@ -34,6 +34,7 @@ COMPONENTS: tuple[tuple[str, Callable[[cp.Layout], list[str]]], ...] = (
     ("kwok", cp.kwok_argv),
 )
 START_TIMEOUT_S = 120.0
+RESTART_GRACE_S = 5.0
 
 TAINT_INFERENCE = {"key": "dedicated", "value": "proto-inference", "effect": "NoSchedule"}
 
@@ -201,6 +202,19 @@ def start(state: Path) -> cp.Layout:
     report["rss_mib_total"] = round(sum(rss.values()) / 1024)
     (state / "start.json").write_text(json.dumps(report, indent=2) + "\n")
     return layout
+
+
+def restart_api_server(state: Path) -> float:
+    """Stop the API server by its pid file (SIGTERM, SIGKILL after RESTART_GRACE_S: its graceful
+    shutdown waits out open watches) and start it again on the same port, as a control-plane upgrade
+    would; the seconds until /readyz answers again."""
+    layout = cp.Layout.load(state)
+    argv_for = dict(COMPONENTS)["kube-apiserver"]
+    began = time.monotonic()
+    ManagedProcess("kube-apiserver", layout.run_dir).stop(timeout=RESTART_GRACE_S)
+    _start_component(layout, "kube-apiserver", argv_for)
+    wait_for("/readyz after the restart", _alive_and(layout, admin_api(layout).is_ready), START_TIMEOUT_S)
+    return round(time.monotonic() - began, 1)
 
 
 def _etcd_healthy(layout: cp.Layout) -> bool:

@@ -23,3 +23,16 @@ def helm_releases(api: KubeApi, name: str = "") -> list[dict[str, Any]]:
     selector = "owner%3Dhelm" + (f"%2Cname%3D{name}" if name else "")
     records = [decode(secret) for secret in items(api, f"/api/v1/secrets?labelSelector={selector}")]
     return sorted(records, key=lambda record: (record["name"], record["version"]))
+
+
+def latest_statuses(api: KubeApi) -> dict[str, tuple[str, int, str]]:
+    """name -> (namespace, revision, status) of each release's newest record, from the record
+    Secrets' labels alone (cheap enough to poll: nothing is decoded)."""
+    latest: dict[str, tuple[str, int, str]] = {}
+    for secret in items(api, "/api/v1/secrets?labelSelector=owner%3Dhelm"):
+        metadata = secret["metadata"]
+        labels = metadata["labels"]
+        revision = int(labels["version"])
+        if labels["name"] not in latest or latest[labels["name"]][1] < revision:
+            latest[labels["name"]] = (metadata["namespace"], revision, labels["status"])
+    return latest

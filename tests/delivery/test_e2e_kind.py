@@ -23,17 +23,18 @@ HARNESS_MODULES = {
     "test_control_plane",
     "test_fake_nodes",
     "test_network_safety",
-    "test_engine_smoke",
     "test_aws_stacks_real_engine",
     "test_argo_controllers",
 }
 SCENARIO_MODULES = {
+    "test_fault_install",
     "test_local_stack",
     "test_upgrade",
     "test_helm_test",
     "test_workflows",
     "test_canary",
     "test_blue_green",
+    "test_fault_destroy",
     "test_teardown",
 }
 
@@ -81,6 +82,7 @@ def test_the_harness_runs_everything_and_a_context_only_the_scenarios() -> None:
     assert {i for i in dropped if modules([i]) <= SCENARIO_MODULES} == {
         "tests/e2e/test_local_stack.py::test_argo_runs_only_on_proto_inference_ng_with_the_toleration",
         "tests/e2e/test_local_stack.py::test_node_exporter_runs_on_every_node_inference_included",
+        "tests/e2e/test_local_stack.py::test_an_up_through_an_api_server_restart_converges",
         "tests/e2e/test_blue_green.py::test_a_failing_smoke_test_aborts_the_promotion",
     }
     only_on_kind = set(kind) - set(harness)

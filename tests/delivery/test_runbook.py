@@ -42,6 +42,8 @@ RUNBOOK = (ROOT / "docs" / "operations.md").read_text()
         "nodeGroups.PROTO-INFERENCE-NG.maxSize",
         "make destroy STACK=dev",
         "Recovering from a half-finished destroy",
+        "make recover STACK=dev",
+        "--holder-gone",
         "pulumi state unprotect --all --stack prod",
     ],
 )

@@ -9,7 +9,7 @@ already up. With EKS_PLATFORM_E2E_CONTEXT set (e2e/target.py) it starts nothing:
 tests are deselected and the stack's scenarios run on that cluster.
 
 The local stack is one deployment for the whole session (e2e/local_stack.py): installed by
-test_local_stack.py, taken through the day-2 scenarios module by module in MODULE_ORDER, and
+test_fault_install.py (through two killed runs and their recoveries), taken through the day-2 scenarios module by module in MODULE_ORDER, and
 destroyed by test_teardown.py, last."""
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ MODULE_ORDER = (
     "test_control_plane",
     "test_fake_nodes",
     "test_network_safety",
-    "test_engine_smoke",
     "test_aws_stacks_real_engine",
+    "test_fault_install",
     "test_local_stack",
     "test_upgrade",
     "test_helm_test",
@@ -42,6 +42,7 @@ MODULE_ORDER = (
     "test_workflows",
     "test_canary",
     "test_blue_green",
+    "test_fault_destroy",
     "test_teardown",
 )
 
