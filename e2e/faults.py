@@ -8,6 +8,7 @@ program's host, this test process, survives, as a CI job's checkout would.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -72,6 +73,12 @@ class Interrupted:
         return [line for line in str(self.error).splitlines() if "failed**" in line or " error: " in line]
 
 
+def _kill(processes: list[tuple[int, str]]) -> None:
+    for pid, _ in processes:
+        with contextlib.suppress(ProcessLookupError):  # gone since it was listed
+            os.kill(pid, signal.SIGKILL)
+
+
 def kill_when(operation: Callable[[], Any], fault_point: Callable[[], bool], timeout: float = 240) -> Interrupted:
     """Run `operation` (a stack's up or destroy) and SIGKILL the engine once `fault_point()` holds.
     Fails if the operation ends before its fault point: the case would prove nothing."""
@@ -86,15 +93,18 @@ def kill_when(operation: Callable[[], Any], fault_point: Callable[[], bool], tim
     runner = threading.Thread(target=run, daemon=True)
     began = time.monotonic()
     runner.start()
-    while not fault_point():
-        assert runner.is_alive(), f"the operation ended before its fault point: {errors}"
-        assert time.monotonic() - began < timeout, "the fault point never came"
-        time.sleep(POLL_S)
+    try:
+        while not fault_point():
+            assert runner.is_alive(), f"the operation ended before its fault point: {errors}"
+            assert time.monotonic() - began < timeout, "the fault point never came"
+            time.sleep(POLL_S)
+    except BaseException:
+        _kill(engine_processes())  # a failed probe must not leave the run going on behind the tests
+        raise
     seconds = round(time.monotonic() - began, 1)
     killed = engine_processes()
     assert killed, "no engine process to kill"
-    for pid, _ in killed:
-        os.kill(pid, signal.SIGKILL)
+    _kill(killed)
     runner.join(60)
     assert not runner.is_alive(), "the operation did not return after its engine was killed"
     return Interrupted(seconds, tuple(killed), errors[0] if errors else None)

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from scripts import recover
-from scripts.recovery import aws, checkpoint, helm, locks
+from scripts.recovery import aws, checkpoint, decisions, helm, locks
 from scripts.recovery.helm import Revision
 from scripts.recovery.pending import Decision, Pending, deleting, edited, kubernetes_id, refresh_targets
 
@@ -828,8 +828,8 @@ def test_without_the_cli_it_stops(setup: Setup) -> None:
 
 
 def test_a_secret_kubeconfig_reaches_helm_as_a_private_file_and_never_the_output(setup: Setup) -> None:
-    secret = {recover.SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:AAAAbase64=="}
-    plain = {recover.SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "plaintext": json.dumps(KUBECONFIG)}
+    secret = {decisions.SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:AAAAbase64=="}
+    plain = {decisions.SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "plaintext": json.dumps(KUBECONFIG)}
     document = state(base_resources(k8s_inputs={"kubeconfig": secret}), [release_op()])
     revealed = state(base_resources(k8s_inputs={"kubeconfig": plain}), [release_op()])
     world = setup.world(document, releases={"django": history("pending-install")}, secret_state=revealed)
