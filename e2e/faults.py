@@ -128,6 +128,16 @@ def recover(local_stack: LocalStack, name: str) -> subprocess.CompletedProcess:
     return result
 
 
+def recovered(local_stack: LocalStack, name: str) -> subprocess.CompletedProcess:
+    """`recover`, which must succeed and leave the stack unlocked with nothing pending."""
+    result = recover(local_stack, name)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "will now converge" in result.stdout
+    assert lock_files(local_stack) == []
+    assert pending(local_stack) == []
+    return result
+
+
 def written_state(local_stack: LocalStack) -> dict[str, Any]:
     """The state as the killed run last wrote it, read from the backend's file itself: a kill while
     the state is saved can leave its metadata sidecar empty, and the CLI then reads nothing until

@@ -76,13 +76,17 @@ def _quote(part: str) -> str:
 # ---- what the stack is ---------------------------------------------------------------------------
 
 
-def stack_environment(stack: str, root: Path = ROOT) -> str | None:
-    """`eks-platform:environment` of Pulumi.<stack>.yaml (None when the file does not say)."""
+def stack_config(stack: str, root: Path = ROOT) -> dict[str, Any]:
+    """The `config` of Pulumi.<stack>.yaml; refuses an unknown stack."""
     path = root / f"Pulumi.{stack}.yaml"
     if not path.exists():
         raise RefusedError(f"No stack file {path.name}: unknown stack {stack!r}.")
-    document = yaml.safe_load(path.read_text()) or {}
-    value = (document.get("config") or {}).get(f"{NAMESPACE}:environment")
+    return dict((yaml.safe_load(path.read_text()) or {}).get("config") or {})
+
+
+def stack_environment(stack: str, root: Path = ROOT) -> str | None:
+    """`eks-platform:environment` of Pulumi.<stack>.yaml (None when the file does not say)."""
+    value = stack_config(stack, root).get(f"{NAMESPACE}:environment")
     return value if isinstance(value, str) else None
 
 

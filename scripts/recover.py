@@ -48,7 +48,7 @@ from typing import Any
 
 import yaml
 
-from scripts.destroy import ROOT, RefusedError, Runner, Step, is_prod, stack_environment, subprocess_runner
+from scripts.destroy import ROOT, RefusedError, Runner, Step, is_prod, stack_config, subprocess_runner
 from scripts.recovery import checkpoint, locks
 from scripts.recovery.cli import Cli, Options
 from scripts.recovery.decisions import ClusterAccess, decide, stuck_releases
@@ -156,10 +156,7 @@ def plan(cli: Cli, release_lock: bool, decisions: list[Decision], state_file: Pa
         )
     targets = refresh_targets(decisions)
     if targets:
-        command = cli.pulumi("refresh", "--yes", "--skip-preview")
-        for urn in targets:
-            command += ["--target", urn]
-        steps.append(Step(command, "read what was imported or left pending from the cluster and AWS"))
+        steps.append(Step(cli.refresh(targets), "read what was imported or left pending from the cluster and AWS"))
     return steps
 
 
@@ -215,10 +212,7 @@ def settle(cli: Cli, targets: list[str], sleep: Callable[[float], None]) -> dict
             return document
         cli.out(f"waiting for {len(going)} object(s) being deleted: {', '.join(u.rsplit('::', 1)[-1] for u in going)}")
         sleep(SETTLE_INTERVAL_S)
-        command = cli.pulumi("refresh", "--yes", "--skip-preview")
-        for urn in going:
-            command += ["--target", urn]
-        if cli.runner(command, False).returncode != 0:
+        if cli.runner(cli.refresh(going), False).returncode != 0:
             break
         document = cli.export()
     return document
@@ -238,8 +232,9 @@ def main(
     options = parse_args(argv)
     cli = Cli(options, runner, out)
     try:
-        environment = stack_environment(options.stack, options.cwd)
-        prod = is_prod(options.stack, environment)
+        config = stack_config(options.stack, options.cwd)
+        environment = config.get("eks-platform:environment")
+        prod = is_prod(options.stack, environment if isinstance(environment, str) else None)
         if which("pulumi") is None:
             out("The Pulumi CLI is not on PATH (https://www.pulumi.com/docs/install/); recovery needs it.")
             return 3
@@ -254,9 +249,7 @@ def main(
             return 0
         document = cli.export()
         operations = pending_operations(document)
-        region = (
-            (yaml.safe_load((options.cwd / f"Pulumi.{options.stack}.yaml").read_text()) or {}).get("config") or {}
-        ).get("aws:region")
+        region = config.get("aws:region")
         with private_dir() as tmp:
             access = ClusterAccess(cli, document, tmp)
             decisions = [decide(cli, pending, access, region) for pending in operations]
@@ -309,9 +302,9 @@ def report(cli: Cli, document: dict[str, Any], decisions: list[Decision]) -> int
     if not left and not still_deleting:
         out = cli.out
         imported = [d for d in decisions if d.state == "import"]
-        kept = {r["urn"] for r in resources(document)}
+        in_state = {r["urn"] for r in resources(document)}
         out(
-            f"{len(imported)} imported ({sum(d.pending.urn in kept for d in imported)} existed), "
+            f"{len(imported)} imported ({sum(d.pending.urn in in_state for d in imported)} existed), "
             f"{sum(d.state == 'clear' for d in decisions)} cleared, {sum(d.state == 'refresh' for d in decisions)} refreshed."
         )
         out(f"{stack} is recovered: no lock, no pending operation. `pulumi up --stack {stack}` will now converge.")
@@ -320,9 +313,7 @@ def report(cli: Cli, document: dict[str, Any], decisions: list[Decision]) -> int
         cli.out(f"still pending: {operation.operation} {operation.urn}")
     for urn in still_deleting:
         cli.out(f"still being deleted: {urn}")
-    cli.out(
-        f"{stack} needs a human for the above (see their `find it` lines); `pulumi up` will not converge until then."
-    )
+    cli.out(f"{stack} needs a human for the above; `pulumi up` will not converge until then.")
     return 1
 
 

@@ -46,6 +46,13 @@ class Cli:
             raise RefusedError(f"Could not read ({' '.join(command[:3])} ...): {(result.stderr or '').strip()}")
         return result.stdout
 
+    def refresh(self, urns: Sequence[str]) -> list[str]:
+        """`pulumi refresh` of exactly these resources."""
+        return [
+            *self.pulumi("refresh", "--yes", "--skip-preview"),
+            *(part for urn in urns for part in ("--target", urn)),
+        ]
+
     def export(self, show_secrets: bool = False) -> dict[str, Any]:
         extra = ["--show-secrets"] if show_secrets else []
         return json.loads(self.query(self.pulumi("stack", "export", *extra)))

@@ -16,6 +16,7 @@ from scripts.recovery.pending import Decision, Pending, kubernetes_id, resources
 HELM_READERS = 4  # release histories read at once
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # marks a secret value in an exported state
 STUCK = "stuck"  # not a pending operation: a release in the state that Helm left in progress
+NO_PROVIDER = "its Kubernetes provider never got into the state: nothing was made"
 
 
 class ClusterAccess:
@@ -40,7 +41,7 @@ class ClusterAccess:
             if isinstance(kubeconfig, dict) and SECRET_SIG in kubeconfig:
                 kubeconfig = self._plaintext(provider_urn)
             if isinstance(kubeconfig, str) and kubeconfig:
-                flags += ["--kubeconfig", self._kubeconfig_file(provider_urn, kubeconfig)]
+                flags += ["--kubeconfig", self._kubeconfig_file(kubeconfig)]
             self.flags[provider_urn] = flags
         return self.flags[provider_urn]
 
@@ -52,7 +53,7 @@ class ClusterAccess:
             value = json.loads(value.get("plaintext", '""'))
         return value if isinstance(value, str) else ""
 
-    def _kubeconfig_file(self, provider_urn: str, kubeconfig: str) -> str:
+    def _kubeconfig_file(self, kubeconfig: str) -> str:
         if "\n" not in kubeconfig and not kubeconfig.lstrip().startswith("{"):
             return kubeconfig  # a path
         path = self.tmp / f"kubeconfig-{len(self.flags)}"
@@ -65,28 +66,24 @@ def helm_command(cli: Cli, flags: list[str], *args: str) -> list[str]:
     return [cli.helm_binary, *args, *flags]
 
 
-def decide_release(cli: Cli, pending: Pending, access: ClusterAccess) -> Decision | None:
-    """The Helm rule for a release (scripts/recovery/helm.py). For a release in the state with no
-    pending operation ("stuck": a run that failed mid-upgrade, its atomic rollback unable to reach
-    the cluster), None when Helm has nothing in progress, or when the cluster cannot be reached."""
-    namespace, name = helm.release_id(pending.resource)
-    stuck = pending.operation == STUCK
-    flags = access.helm_flags(pending.provider_urn)
-    if flags is None:
-        if stuck:
-            return None
-        state = "clear" if pending.is_create else "refresh"
-        return Decision(pending, state, "its Kubernetes provider never got into the state: nothing was made")
+class ReleaseReadError(Exception):
+    """Helm could not read a release's history (the cluster unreachable, say)."""
+
+
+def release_history(cli: Cli, flags: list[str], namespace: str, name: str) -> list[helm.Revision] | None:
+    """The release's revisions, oldest first; None when Helm has no such release."""
     command = helm_command(cli, flags, "history", name, "--namespace", namespace, "--max", "20", "--output", "json")
     result = cli.runner(command, True)
-    if result.returncode != 0 and "not found" not in (result.stderr or ""):
-        if stuck:
-            cli.out(f"not checked: release {namespace}/{name} ({(result.stderr or '').strip()[:200]})")
-            return None
-        raise RefusedError(f"Cannot read release {namespace}/{name}: {(result.stderr or '').strip()}")
-    history = helm.parse_history(result.stdout) if result.returncode == 0 else None
-    if stuck and (not history or history[-1].status in helm.SETTLED):
+    if result.returncode == 0:
+        return helm.parse_history(result.stdout)
+    if "not found" in (result.stderr or ""):
         return None
+    raise ReleaseReadError(f"{namespace}/{name}: {(result.stderr or '').strip()}")
+
+
+def release_decision(cli: Cli, pending: Pending, flags: list[str], history: list[helm.Revision] | None) -> Decision:
+    """The Helm rule (scripts/recovery/helm.py) for a release whose history is read."""
+    namespace, name = helm.release_id(pending.resource)
     data = False
     if history and history[-1].status not in helm.SETTLED:
         revision = str(history[-1].number)
@@ -113,6 +110,38 @@ def decide_release(cli: Cli, pending: Pending, access: ClusterAccess) -> Decisio
     )
 
 
+def decide_release(cli: Cli, pending: Pending, access: ClusterAccess) -> Decision:
+    """A release with a pending operation: what its history in the cluster says (refuses when it
+    cannot be read: recovery would be guessing)."""
+    flags = access.helm_flags(pending.provider_urn)
+    if flags is None:
+        return Decision(pending, "clear" if pending.is_create else "refresh", NO_PROVIDER)
+    namespace, name = helm.release_id(pending.resource)
+    try:
+        history = release_history(cli, flags, namespace, name)
+    except ReleaseReadError as unreadable:
+        raise RefusedError(f"Cannot read release {unreadable}") from None
+    return release_decision(cli, pending, flags, history)
+
+
+def stuck_release(cli: Cli, pending: Pending, access: ClusterAccess) -> Decision | None:
+    """A release in the state with no pending operation, if Helm left it in progress or failed (a
+    run that failed mid-upgrade, its atomic rollback unable to reach the cluster). None when Helm
+    has nothing in progress, or when the cluster cannot be reached (reported, not fatal)."""
+    flags = access.helm_flags(pending.provider_urn)
+    if flags is None:
+        return None
+    namespace, name = helm.release_id(pending.resource)
+    try:
+        history = release_history(cli, flags, namespace, name)
+    except ReleaseReadError as unreadable:
+        cli.out(f"not checked: release {str(unreadable)[:250]}")
+        return None
+    if not history or history[-1].status in helm.SETTLED:
+        return None
+    return release_decision(cli, pending, flags, history)
+
+
 def stuck_releases(
     cli: Cli, document: dict[str, Any], access: ClusterAccess, operations: list[Pending]
 ) -> list[Decision]:
@@ -128,7 +157,7 @@ def stuck_releases(
     for provider_urn in {c.provider_urn for c in candidates}:
         access.helm_flags(provider_urn)  # resolved once, before the threads share the cache
     with ThreadPoolExecutor(max_workers=HELM_READERS) as pool:
-        decisions = list(pool.map(lambda pending: decide_release(cli, pending, access), candidates))
+        decisions = list(pool.map(lambda pending: stuck_release(cli, pending, access), candidates))
     return [d for d in decisions if d is not None]
 
 
@@ -141,12 +170,12 @@ def decide(cli: Cli, pending: Pending, access: ClusterAccess, region: str | None
         return Decision(pending, "clear", "--clear")
     if not pending.is_create:
         if pending.type == helm.RELEASE_TYPE:
-            return decide_release(cli, pending, access)  # never None: not STUCK
+            return decide_release(cli, pending, access)
         return Decision(pending, "refresh", "read it again: the provider says whether the operation finished")
     if pending.operation == "reading" or pending.type.startswith("pulumi:providers:"):
         return Decision(pending, "clear", "nothing outside the state was made")
     if pending.type == helm.RELEASE_TYPE:
-        return decide_release(cli, pending, access)  # never None: not STUCK
+        return decide_release(cli, pending, access)
     if pending.type.startswith("kubernetes:"):
         object_id = kubernetes_id(pending.inputs)
         if object_id is None:
@@ -154,7 +183,7 @@ def decide(cli: Cli, pending: Pending, access: ClusterAccess, region: str | None
                 pending, "keep", "no name in its inputs", finder=f"pulumi stack export --stack {cli.options.stack}"
             )
         if pending.provider_urn not in access.by_urn:
-            return Decision(pending, "clear", "its Kubernetes provider never got into the state: nothing was made")
+            return Decision(pending, "clear", NO_PROVIDER)
         return Decision(pending, "import", "read by name: kept if it exists, dropped if not", object_id)
     if pending.type.startswith("aws:"):
         resource_id = aws.deterministic_id(pending.type, pending.inputs)

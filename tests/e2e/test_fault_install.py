@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from e2e.faults import kill_when, lock_files, pending, pending_at_kill, recover, resource_ids
+from e2e.faults import kill_when, lock_files, pending_at_kill, recovered, resource_ids
 from e2e.helm_records import latest_statuses
 from e2e.kubeapi import KubeApi, items
 from e2e.local_stack import WORKLOAD_NAMESPACES, LocalStack
@@ -34,16 +34,6 @@ def _namespaces(api: KubeApi) -> dict[str, str]:
     }
 
 
-def _recovered(local_stack: LocalStack, name: str) -> str:
-    """`make recover` succeeded and left the state unlocked with nothing pending."""
-    result = recover(local_stack, name)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "will now converge" in result.stdout
-    assert lock_files(local_stack) == []
-    assert pending(local_stack) == []
-    return result.stdout
-
-
 @pytest.fixture(scope="module")
 def seen() -> dict[str, Any]:
     """What each case saw, for the checks after the final `up`."""
@@ -60,7 +50,7 @@ def test_killed_while_namespaces_and_secrets_are_created(local_stack: LocalStack
         op["resource"]["inputs"]["metadata"]["name"] for op in written if op["resource"]["type"] == NAMESPACE
     }
 
-    _recovered(local_stack, "fault_namespaces_recover")
+    recovered(local_stack, "fault_namespaces_recover")
     namespaces = _namespaces(api)
     assert namespaces
     in_state = set(resource_ids(local_stack, NAMESPACE).values())
@@ -91,7 +81,7 @@ def test_killed_while_the_helm_releases_install(local_stack: LocalStack, api: Ku
     assert cut.failed_steps() == []
     assert {name: uid for name, uid in _namespaces(api).items() if name in seen["namespaces"]} == seen["namespaces"]
 
-    _recovered(local_stack, "fault_releases_recover")
+    recovered(local_stack, "fault_releases_recover")
     releases = latest_statuses(api)
     assert not [name for name, (_, _, status) in releases.items() if status != "deployed"], releases
     assert not stuck & set(releases), "a release stuck installing is still there"

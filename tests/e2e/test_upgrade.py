@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from e2e.faults import kill_when, lock_files, pending, pending_at_kill, recover
+from e2e.faults import kill_when, lock_files, pending_at_kill, recovered
 from e2e.helm_records import helm_releases, latest_statuses
 from e2e.kubeapi import ApiError, KubeApi, items, wait_for
 from e2e.local_stack import LocalStack
@@ -78,7 +78,7 @@ def interrupted(local_stack: LocalStack, api: KubeApi) -> dict[str, Any]:
         "release": latest_statuses(api)["django"],
         "locked": lock_files(local_stack),
     }
-    result = recover(local_stack, "fault_migration_recover")
+    result = recovered(local_stack, "fault_migration_recover")  # unlocked, nothing pending
     return {"at_kill": at_kill, "recover": result, "after": helm_releases(api, "django")}
 
 
@@ -90,8 +90,6 @@ def test_killed_during_the_migration_hook_recovers(interrupted: dict[str, Any], 
     assert "kubernetes:helm.sh/v3:Release" in {op["resource"]["type"] for op in at_kill["pending"]}
     assert at_kill["release"][1:] == (2, "pending-upgrade")
     result = interrupted["recover"]
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert lock_files(local_stack) == [] and pending(local_stack) == []
     # Rolled back to revision 1, which the state describes: deployed again, in the old image.
     last = interrupted["after"][-1]
     assert (last["version"], last["info"]["status"]) == (3, "deployed")
